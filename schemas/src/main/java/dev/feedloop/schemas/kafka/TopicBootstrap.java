@@ -31,6 +31,32 @@ public final class TopicBootstrap {
   /** What happened to each topic. */
   public record Outcome(List<String> created, List<String> existing) {}
 
+  /**
+   * Creation returns once the controller committed the topic; brokers learn of it a moment
+   * later. Components produce right after bootstrapping, so wait until every partition has
+   * a leader.
+   */
+  private static void awaitServed(Admin admin, List<String> topics) throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        boolean allLed =
+            admin.describeTopics(topics).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).values().stream()
+                .flatMap(description -> description.partitions().stream())
+                .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+        if (allLed) {
+          return;
+        }
+      } catch (ExecutionException notYetKnown) {
+        // UnknownTopicOrPartition until the metadata reaches the broker
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("topics " + topics + " got no leader within " + TIMEOUT.toSeconds() + " s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
   public static Outcome ensureTopics(Admin admin, Collection<TopicSpec> specs) {
     try {
       Set<String> present = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -61,6 +87,7 @@ public final class TopicBootstrap {
         }
       }
       if (!created.isEmpty()) {
+        awaitServed(admin, created);
         log.info("Created topics {} (replication factor {})", created, replication);
       }
       return new Outcome(List.copyOf(created), List.copyOf(existing));

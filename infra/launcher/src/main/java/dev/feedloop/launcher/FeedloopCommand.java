@@ -1,0 +1,106 @@
+package dev.feedloop.launcher;
+
+import dev.feedloop.infra.kafka.KafkaCluster;
+import dev.feedloop.schemas.kafka.Topic;
+import dev.feedloop.schemas.kafka.TopicNames;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The all-in-one local launcher: the whole loop in one process on embedded defaults. */
+@Command(
+    name = "feedloop",
+    mixinStandardHelpOptions = true,
+    version = "feedloop 0.1.0",
+    description = {
+      "Runs the feedback loop locally: the embedded Kafka broker (or the cluster in KAFKA_BOOTSTRAP_SERVERS)",
+      "and the loop's topics. Serving, feedback streams, trainer and simulated users join as they land."
+    })
+public final class FeedloopCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "${env:FEEDLOOP_DATA_DIR:-runs/local}",
+      description = "Where the embedded broker and the run keep their data (env FEEDLOOP_DATA_DIR). Default: ${DEFAULT-VALUE}")
+  Path dataDirectory;
+
+  @Option(
+      names = "--duration",
+      defaultValue = "${env:FEEDLOOP_DURATION:-0}",
+      converter = DurationConverter.class,
+      description = "Stop after this long, e.g. 90s or 10m (env FEEDLOOP_DURATION); 0 runs until interrupted.")
+  Duration duration;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  private final Map<String, String> environment;
+
+  public FeedloopCommand(Map<String, String> environment) {
+    this.environment = environment;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new FeedloopCommand(System.getenv())).execute(args));
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    TopicNames topics = TopicNames.fromEnvironment(environment);
+    try (KafkaCluster cluster = KafkaCluster.connect(environment, dataDirectory.resolve("kafka"), topics)) {
+      out.printf(
+          "Kafka: %s (%s)%n",
+          cluster.settings().bootstrapServers(),
+          cluster.embeddedBroker().isPresent() ? "embedded broker, data in " + dataDirectory.resolve("kafka") : "external cluster");
+      for (Topic topic : Topic.values()) {
+        out.printf("  topic %-18s %-18s key: %s%n", topics.name(topic), topic.valueType().getSimpleName(), topic.key());
+      }
+      out.println("Ready. Components of the loop are started here as they land (serving, feedback-streams, trainer, simulated users).");
+      out.flush();
+      awaitStop();
+    }
+    return 0;
+  }
+
+  private void awaitStop() throws InterruptedException {
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "feedloop-stop"));
+    if (duration.isZero()) {
+      stop.await();
+    } else {
+      stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Accepts 90s, 10m, 2h or an ISO-8601 duration such as PT90S. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+      if (v.equals("0")) {
+        return Duration.ZERO;
+      }
+      if (v.startsWith("pt")) {
+        return Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
+      }
+      if (v.matches("\\d+(ms|s|m|h)")) {
+        long amount = Long.parseLong(v.replaceAll("\\D", ""));
+        return switch (v.replaceAll("\\d", "")) {
+          case "ms" -> Duration.ofMillis(amount);
+          case "s" -> Duration.ofSeconds(amount);
+          case "m" -> Duration.ofMinutes(amount);
+          default -> Duration.ofHours(amount);
+        };
+      }
+      throw new CommandLine.TypeConversionException("'" + value + "' is not a duration: use e.g. 90s, 10m, 2h or PT90S");
+    }
+  }
+}
