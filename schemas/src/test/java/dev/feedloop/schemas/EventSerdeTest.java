@@ -48,12 +48,7 @@ class EventSerdeTest {
     // The older producer knew GenerationLogged without conversation_id and finish_reason.
     Schema current = EventSchemas.schemaOf(GenerationLogged.class);
     Schema older = withoutFields(current, "conversation_id", "finish_reason");
-    GenericRecord old = new GenericData.Record(older);
-    GenerationLogged sample = SampleEvents.generation("gen-old", "Hi?", "Hello.");
-    for (Schema.Field field : older.getFields()) {
-      old.put(field.name(), valueOf(sample, field.name()));
-    }
-    byte[] oldBytes = encode(older, old);
+    byte[] oldBytes = writtenByOlderProducer(older, SampleEvents.generation("gen-old", "Hi?", "Hello."));
     EventSerde<GenerationLogged> reader =
         new EventSerde<>(GenerationLogged.class, new EventSchemaStore().add(current).add(older));
 
@@ -68,12 +63,7 @@ class EventSerdeTest {
   @Test
   void bytesOfAnUnknownWriterSchemaAreAClearError() {
     Schema older = withoutFields(EventSchemas.schemaOf(GenerationLogged.class), "conversation_id");
-    GenericRecord old = new GenericData.Record(older);
-    GenerationLogged sample = SampleEvents.generation("gen-old", "Hi?", "Hello.");
-    for (Schema.Field field : older.getFields()) {
-      old.put(field.name(), valueOf(sample, field.name()));
-    }
-    byte[] oldBytes = encode(older, old);
+    byte[] oldBytes = writtenByOlderProducer(older, SampleEvents.generation("gen-old", "Hi?", "Hello."));
 
     assertThatThrownBy(() -> EventSerde.of(GenerationLogged.class).deserialize("generations", oldBytes))
         .isInstanceOf(SerializationException.class)
@@ -135,14 +125,14 @@ class EventSerdeTest {
     assertThat(serde.deserialize("adapters", null)).isNull();
   }
 
-  private static Object valueOf(SpecificRecord record, String field) {
-    return record.get(record.getSchema().getField(field).pos());
-  }
-
-  /** Bytes as a producer holding only the older schema writes them. */
-  private static byte[] encode(Schema writerSchema, GenericRecord record) {
+  /** The bytes a producer that knows only the older schema writes for the same event. */
+  private static byte[] writtenByOlderProducer(Schema olderSchema, SpecificRecord event) {
+    GenericRecord old = new GenericData.Record(olderSchema);
+    for (Schema.Field field : olderSchema.getFields()) {
+      old.put(field.name(), event.get(event.getSchema().getField(field.name()).pos()));
+    }
     try {
-      ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(EventSchemas.SPECIFIC_DATA, writerSchema).encode(record);
+      ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(EventSchemas.SPECIFIC_DATA, olderSchema).encode(old);
       byte[] bytes = new byte[buffer.remaining()];
       buffer.get(bytes);
       return bytes;
