@@ -1,0 +1,34 @@
+package dev.feedloop.model.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+
+/**
+ * One trainable LoRA tensor.
+ *
+ * @param name PEFT's name, e.g. {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}
+ * @param array the live tensor; an optimizer updates it in place
+ */
+public record LoraParameter(String name, NDArray array) {
+
+    /**
+     * The accumulated gradient. DJL hands out a new handle per call, owned by the parameter's
+     * manager; we move it to {@code stepManager} so reading gradients every step does not grow memory.
+     */
+    public NDArray gradient(NDManager stepManager) {
+        NDArray g = array.getGradient();
+        g.attach(stepManager);
+        return g;
+    }
+
+    /** Gradients accumulate across backward passes (PyTorch semantics); call this before each step. */
+    public void zeroGradient() {
+        if (!array.hasGradient()) {
+            return;
+        }
+        try (NDArray g = array.getGradient()) {
+            g.set(new NDIndex("..."), 0); // fills in place: zero even if a NaN got in
+        }
+    }
+}
