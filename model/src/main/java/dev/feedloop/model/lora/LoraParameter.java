@@ -3,6 +3,8 @@ package dev.feedloop.model.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * One trainable LoRA tensor.
@@ -27,8 +29,12 @@ public record LoraParameter(String name, NDArray array) {
         if (!array.hasGradient()) {
             return;
         }
+        if (array instanceof PtNDArray pt) {
+            JniUtils.zeroGrad(pt); // grad.zero_(): no temporaries, and clears a NaN too
+            return;
+        }
         try (NDArray g = array.getGradient()) {
-            g.set(new NDIndex("..."), 0); // fills in place: zero even if a NaN got in
+            g.set(new NDIndex("..."), 0);
         }
     }
 }
