@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -32,11 +34,24 @@ public final class ChatTemplate {
     private final String eosToken;
     private final Jinjava jinjava;
 
+    /** {@code not x is defined}: Jinja2 reads not (x is defined), Jinjava (not x) is defined. */
+    private static final Pattern NOT_IS_TEST =
+            Pattern.compile("\\bnot\\s+([A-Za-z_][\\w.]*)\\s+is\\s+(not\\s+)?([A-Za-z_]\\w*)");
+
     public ChatTemplate(String source, String bosToken, String eosToken) {
-        this.source = source;
+        this.source = NOT_IS_TEST.matcher(source).replaceAll("not ($1 is $2$3)");
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
-        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        // Jinja2 semantics rather than Jinjava's historical ones: {{- and {#- trim too, filters bind
+        // tighter than +, and whitespace control is parsed strictly.
+        LegacyOverrides jinja2 = LegacyOverrides.newBuilder()
+                .withUseTrimmingForNotesAndExpressions(true)
+                .withParseWhitespaceControlStrictly(true)
+                .withUseNaturalOperatorPrecedence(true)
+                .withKeepNullableLoopValues(true)
+                .build();
+        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withLegacyOverrides(jinja2).build());
         jinjava.getGlobalContext().registerFunction(
                 new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
     }
