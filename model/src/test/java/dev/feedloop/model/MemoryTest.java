@@ -32,7 +32,8 @@ class MemoryTest {
              LoraAdapter adapter = LoraAdapter.create(config, LoraConfig.of(2, 4, 0.1, LoraTest.ALL),
                      model.manager(), DataType.FLOAT32, 2).trainable(true)) {
             int arraysBefore = 0; // arrays owned by the model or, beneath it, the adapter
-            long rssAfterWarmup = 0;
+            long early = Long.MAX_VALUE;
+            long late = Long.MAX_VALUE;
             double firstLoss = 0;
             double lastLoss = 0;
             for (int step = 0; step < 1000; step++) {
@@ -57,12 +58,19 @@ class MemoryTest {
                 }
                 if (step == 99) {
                     arraysBefore = model.manager().getManagedArrays().size();
-                    rssAfterWarmup = nativeBytesInUse();
+                }
+                // the JVM mallocs too (JIT, GC); the minimum over a window filters its transient use
+                if (step >= 100 && step < 300 && step % 5 == 0) {
+                    early = Math.min(early, nativeBytesInUse());
+                }
+                if (step >= 800 && step % 5 == 0) {
+                    late = Math.min(late, nativeBytesInUse());
                 }
             }
             assertThat(model.manager().getManagedArrays().size()).isEqualTo(arraysBefore);
-            long growth = nativeBytesInUse() - rssAfterWarmup;
-            assertThat(growth).as("native memory in use, growth over 900 steps").isLessThan(16L << 20);
+            // one step's autograd graph is tens of KB here: keeping one per step would add tens of MB
+            assertThat(late - early).as("native memory in use, growth from steps 100-300 to 800-1000")
+                    .isLessThan(8L << 20);
             assertThat(lastLoss).as("the steps trained something").isLessThan(firstLoss);
         }
     }
