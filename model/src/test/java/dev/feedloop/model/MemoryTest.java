@@ -68,9 +68,11 @@ class MemoryTest {
                 }
             }
             assertThat(model.manager().getManagedArrays().size()).isEqualTo(arraysBefore);
-            // one step's autograd graph is tens of KB here: keeping one per step would add tens of MB
+            // The JVM's own malloc use (JIT, G1 remembered sets) drifts by up to ~20 MB in a shared test
+            // JVM; retaining one step's autograd graph per step was measured at +130 MB, so 32 MB
+            // separates the two.
             assertThat(late - early).as("native memory in use, growth from steps 100-300 to 800-1000")
-                    .isLessThan(8L << 20);
+                    .isLessThan(32L << 20);
             assertThat(lastLoss).as("the steps trained something").isLessThan(firstLoss);
         }
     }
