@@ -74,7 +74,8 @@ public final class TrainingReport {
         }
         XYChart chart = new XYChartBuilder().width(800).height(450).title(plot.title())
                 .xAxisTitle("optimizer step").yAxisTitle(plot.metric()).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         seriesBySplit.forEach((split, points) -> {
             double[] steps = points.stream().mapToDouble(p -> p[0]).toArray();
