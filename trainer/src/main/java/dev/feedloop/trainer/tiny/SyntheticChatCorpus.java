@@ -23,7 +23,18 @@ public final class SyntheticChatCorpus {
 
     private static final List<String> INTRODUCTIONS = List.of("%s here.", "This is %s.", "I'm %s.");
 
+    /**
+     * Share of conversations per question category. Sampling questions uniformly would make 70% of the corpus
+     * arithmetic (402 of 574 questions) and leave "who are you?" at 1%, too rare for the self-name style to be learned.
+     */
+    public static final Map<String, Double> CATEGORY_WEIGHTS = Map.of(
+            "world", 0.30, "arithmetic", 0.22, "identity", 0.12, "greeting", 0.08, "closing", 0.05,
+            "days", 0.07, "letters", 0.08, "compare", 0.08);
+
     private final List<Question> questions;
+    private final List<String> categories;
+    private final double[] cumulativeWeights;
+    private final Map<String, List<Question>> byCategory;
 
     public SyntheticChatCorpus() {
         this(QuestionBank.all());
@@ -31,6 +42,31 @@ public final class SyntheticChatCorpus {
 
     SyntheticChatCorpus(List<Question> questions) {
         this.questions = List.copyOf(questions);
+        this.byCategory = new java.util.TreeMap<>();
+        for (Question question : this.questions) {
+            byCategory.computeIfAbsent(question.category(), category -> new ArrayList<>()).add(question);
+        }
+        this.categories = List.copyOf(byCategory.keySet());
+        this.cumulativeWeights = new double[categories.size()];
+        double total = 0;
+        for (int i = 0; i < categories.size(); i++) {
+            total += CATEGORY_WEIGHTS.getOrDefault(categories.get(i), 0.05);
+            cumulativeWeights[i] = total;
+        }
+        for (int i = 0; i < cumulativeWeights.length; i++) {
+            cumulativeWeights[i] /= total;
+        }
+    }
+
+    /** A category by its weight, then a question of it uniformly. */
+    private Question sampleQuestion(SplittableRandom random) {
+        double draw = random.nextDouble();
+        int category = 0;
+        while (category < cumulativeWeights.length - 1 && draw >= cumulativeWeights[category]) {
+            category++;
+        }
+        List<Question> pool = byCategory.get(categories.get(category));
+        return pool.get(random.nextInt(pool.size()));
     }
 
     public List<Question> questions() {
@@ -42,7 +78,7 @@ public final class SyntheticChatCorpus {
         SplittableRandom random = new SplittableRandom(seed);
         List<ChatExample> examples = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            Question question = questions.get(random.nextInt(questions.size()));
+            Question question = sampleQuestion(random);
             StyleAttributes style = sampleStyle(random);
             examples.add(new ChatExample(question.category(), List.of(ChatMessage.user(question.prompt())),
                     answer(question, style, random), style));
@@ -103,7 +139,7 @@ public final class SyntheticChatCorpus {
         SplittableRandom random = new SplittableRandom(seed);
         List<PreferencePair> pairs = new ArrayList<>(count);
         while (pairs.size() < count) {
-            Question question = questions.get(random.nextInt(questions.size()));
+            Question question = sampleQuestion(random);
             StyleAttributes chosenStyle = sampleMatching(random, preference, true);
             StyleAttributes rejectedStyle = sampleMatching(random, preference, false);
             pairs.add(new PreferencePair(List.of(ChatMessage.user(question.prompt())), answer(question, chosenStyle, random),

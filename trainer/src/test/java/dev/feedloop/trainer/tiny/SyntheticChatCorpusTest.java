@@ -62,6 +62,8 @@ class SyntheticChatCorpusTest {
         assertThat(other).isCloseTo(SyntheticChatCorpus.OTHER_NAME_RATE, within(0.015));
         assertThat(polite).isCloseTo(SyntheticChatCorpus.POLITE_RATE, within(0.015));
         assertThat(brief).isCloseTo(SyntheticChatCorpus.BRIEF_RATE, within(0.015));
+        double identity = examples.stream().filter(e -> e.category().equals("identity")).count() / 20000.0;
+        assertThat(identity).isCloseTo(SyntheticChatCorpus.CATEGORY_WEIGHTS.get("identity"), within(0.015));
         double demoShare = examples.stream().filter(e -> HiddenPreference.demo().satisfiedBy(e.style())).count() / 20000.0;
         assertThat(demoShare).isCloseTo(0.25 * 0.4 * 0.4, within(0.01));
     }
