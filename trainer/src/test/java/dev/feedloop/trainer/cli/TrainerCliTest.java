@@ -1,0 +1,107 @@
+package dev.feedloop.trainer.cli;
+
+import dev.feedloop.trainer.data.CanonicalJsonl;
+import dev.feedloop.trainer.data.ImportResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainerCliTest {
+    @TempDir
+    Path directory;
+
+    private record Outcome(int exitCode, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        CommandLine commandLine = TrainerCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        int exitCode = commandLine.execute(args);
+        return new Outcome(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void importConvertsValidatesAndPrintsCountsByReason() throws IOException {
+        Path input = directory.resolve("hh.jsonl");
+        Files.writeString(input, String.join("\n",
+                "{\"chosen\": \"\\n\\nHuman: Who are you?\\n\\nAssistant: I am Athene, glad to help!\", \"rejected\": \"\\n\\nHuman: Who are you?\\n\\nAssistant: A bot.\"}",
+                "{\"chosen\": \"\\n\\nHuman: Hi\\n\\nAssistant: Hello!\", \"rejected\": \"\\n\\nHuman: Hi\\n\\nAssistant: Hello!\"}",
+                "not json",
+                ""));
+        Path output = directory.resolve("canonical.jsonl");
+        Outcome outcome = run("import", input.toString(), "-o", output.toString(), "--to", "UNARY");
+        assertThat(outcome.exitCode()).as(outcome.err()).isZero();
+        assertThat(outcome.out()).contains("format hh_rlhf", "records read: 3", "identical: 1", "malformed: 1",
+                input + ":3: malformed: invalid JSON", "wrote 0 pairs and 2 unary records");
+        ImportResult written = CanonicalJsonl.read(output);
+        assertThat(written.unary()).hasSize(2);
+        assertThat(written.unary().get(0).completion()).isEqualTo("I am Athene, glad to help!");
+    }
+
+    @Test
+    void strictImportFailsWithFileAndLine() throws IOException {
+        Path input = directory.resolve("bad.jsonl");
+        Files.writeString(input, "{\"prompt\": \"Q\", \"chosen\": \"A\", \"rejected\": \"B\"}\n{oops\n");
+        Outcome outcome = run("import", input.toString(), "-o", directory.resolve("out.jsonl").toString(), "--strict");
+        assertThat(outcome.exitCode()).isEqualTo(TrainerCli.USAGE_FAILURE);
+        assertThat(outcome.err()).contains(input + ":2: malformed");
+    }
+
+    @Test
+    void trainFailsClearlyUntilAModelBackendExists() {
+        Outcome outcome = run("train", "--data", "pairs.jsonl", "--model", "models/tiny", "-o", "runs/x",
+                "--loss", "sigmoid,sft:0.1", "--beta", "0.2", "--lora-rank", "4", "--schedule", "LINEAR");
+        assertThat(outcome.exitCode()).isEqualTo(TrainerCli.USAGE_FAILURE);
+        assertThat(outcome.err()).contains("need a model backend");
+    }
+
+    @Test
+    void trainValidatesHyperparametersBeforeAnythingElse() {
+        Outcome outcome = run("train", "--data", "pairs.jsonl", "--model", "m", "-o", "o", "--label-smoothing", "0.7");
+        assertThat(outcome.exitCode()).isEqualTo(TrainerCli.USAGE_FAILURE);
+        assertThat(outcome.err()).contains("label smoothing must be in [0, 0.5)");
+        Outcome previous = run("train", "--data", "pairs.jsonl", "--model", "m", "-o", "o", "--reference", "PREVIOUS");
+        assertThat(previous.err()).contains("reference=previous needs the previous adapter");
+    }
+
+    @Test
+    void trainDeclaresEveryHyperparameter() {
+        Outcome help = run("train", "--help");
+        assertThat(help.out()).contains("--loss", "--beta", "--label-smoothing", "--simpo-gamma", "--desirable-weight",
+                "--undesirable-weight", "--learning-rate", "--weight-decay", "--warmup-steps", "--warmup-ratio", "--schedule",
+                "--epochs", "--batch-size", "--grad-accumulation", "--max-grad-norm", "--seed", "--max-length",
+                "--max-prompt-length", "--truncation-mode", "--eval-fraction", "--lora-rank", "--lora-alpha", "--lora-dropout",
+                "--lora-targets", "--reference", "--reference-adapter", "--reference-cache");
+    }
+
+    @Test
+    void evalFailsClearlyUntilAModelBackendExists() {
+        Outcome outcome = run("eval", "--data", "pairs.jsonl", "--model", "models/tiny", "--adapter", "runs/x/adapter");
+        assertThat(outcome.exitCode()).isEqualTo(TrainerCli.USAGE_FAILURE);
+        assertThat(outcome.err()).contains("need a model backend");
+    }
+
+    @Test
+    void reportPlotsAMetricsFile() throws IOException {
+        Path metrics = directory.resolve("metrics.jsonl");
+        Files.writeString(metrics, """
+                {"step":1,"epoch":0.1,"split":"train","loss":0.69,"rewards/margins":0.0,"rewards/accuracies":0.5}
+                {"step":2,"epoch":0.2,"split":"train","loss":0.60,"rewards/margins":0.1,"rewards/accuracies":0.7}
+                """);
+        Outcome outcome = run("report", "--metrics", metrics.toString(), "-o", directory.resolve("report").toString());
+        assertThat(outcome.exitCode()).as(outcome.err()).isZero();
+        assertThat(directory.resolve("report/loss.png")).exists();
+        assertThat(directory.resolve("report/index.html")).exists();
+    }
+}
