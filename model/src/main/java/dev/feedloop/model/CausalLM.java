@@ -239,8 +239,10 @@ public final class CausalLM implements AutoCloseable {
      * @param mean [B] sum / completion length
      * @param perToken [B, L-1], zero outside completions
      * @param mask [B, L-1]
+     * @param meanLogit [B] the raw logits averaged over the vocabulary and the completion tokens (a training metric:
+     *     TRL's logits/chosen)
      */
-    public record LogProbs(NDArray sum, NDArray mean, NDArray perToken, NDArray mask) {
+    public record LogProbs(NDArray sum, NDArray mean, NDArray perToken, NDArray mask, NDArray meanLogit) {
 
         /** The completion tokens' log-probs of sequence {@code i}, copied to the heap. */
         public float[] completionLogProbs(int i) {
@@ -298,8 +300,10 @@ public final class CausalLM implements AutoCloseable {
         NDArray mask = m.create(inCompletion, shape).toType(dtype, false);
         NDArray perToken = logp.mul(mask);
         NDArray sum = perToken.sum(new int[] {1});
-        NDArray mean = sum.div(mask.sum(new int[] {1}).maximum(1));
-        return new LogProbs(sum, mean, perToken, mask);
+        NDArray completionTokens = mask.sum(new int[] {1}).maximum(1);
+        NDArray mean = sum.div(completionTokens);
+        NDArray meanLogit = logits.mean(new int[] {2}).mul(mask).sum(new int[] {1}).div(completionTokens);
+        return new LogProbs(sum, mean, perToken, mask, meanLogit);
     }
 
     /** Per-sequence log-probs without autograd, e.g. a reference policy's; nothing stays in native memory. */

@@ -11,6 +11,7 @@ import dev.feedloop.model.CausalLM;
 import dev.feedloop.model.ModelConfig;
 import dev.feedloop.model.NoGrad;
 import dev.feedloop.model.Weights;
+import dev.feedloop.model.bench.Flops;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
 import picocli.CommandLine.Command;
@@ -57,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
         Engine engine = Engine.getInstance();
         System.out.printf("engine %s %s, device %s, %d available processors%n", engine.getEngineName(),
                 engine.getVersion(), dev, Runtime.getRuntime().availableProcessors());
-        double peak = matmulPeak(dev);
+        double peak = Flops.matmulPeakGflops(dev);
         System.out.printf("float32 matmul peak (1024x1024x1024): %.1f GFLOP/s%n%n", peak);
         if (!skipSynthetic) {
             // ~10M parameters: d=256, 10 layers, vocab 4096, GQA 8 query / 4 kv heads
@@ -74,29 +75,10 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private double matmulPeak(Device dev) {
-        try (NDManager m = NDManager.newBaseManager(dev)) {
-            NDArray a = m.randomNormal(new Shape(1024, 1024));
-            NDArray b = m.randomNormal(new Shape(1024, 1024));
-            for (int i = 0; i < 3; i++) {
-                a.matMul(b).close();
-            }
-            int reps = 20;
-            long t0 = System.nanoTime();
-            for (int i = 0; i < reps; i++) {
-                NDArray c = a.matMul(b);
-                c.getFloat(0, 0); // forces completion on asynchronous devices
-                c.close();
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            return reps * 2.0 * 1024 * 1024 * 1024 / seconds / 1e9;
-        }
-    }
-
     private void run(String name, CausalLM lm, double peak) {
         ModelConfig c = lm.config();
         long tokens = (long) batch * seq;
-        double flops = forwardFlops(c, batch, seq);
+        double flops = Flops.forward(c, batch, seq);
         System.out.printf("%s: %s, %.1fM parameters, batch %dx%d%n", name, c.architecture(),
                 c.parameterCount() / 1e6, batch, seq);
         System.out.printf("  forward FLOPs per batch %.1f G (matmuls: projections, attention, lm_head)%n", flops / 1e9);
@@ -159,19 +141,5 @@ final class BenchCommand implements Callable<Integer> {
         }
         java.util.Arrays.sort(t);
         return t[iterations / 2];
-    }
-
-    /**
-     * 2·(multiply-adds) of one forward: the linear projections and lm_head per token, plus
-     * Q·Kᵀ and attention·V over the full T×T score matrix (we compute it whole, masked).
-     */
-    static double forwardFlops(ModelConfig c, int batch, int seq) {
-        double d = c.hiddenSize();
-        double q = (double) c.numHeads() * c.headDim();
-        double kv = (double) c.numKvHeads() * c.headDim();
-        double perTokenLinear = c.numLayers() * (d * q + 2 * d * kv + q * d + 3 * d * c.intermediateSize())
-                + d * c.vocabSize();
-        double attentionPerSequence = c.numLayers() * 2.0 * seq * seq * q;
-        return 2 * (batch * seq * perTokenLinear + batch * attentionPerSequence);
     }
 }

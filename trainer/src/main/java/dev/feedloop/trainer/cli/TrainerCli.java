@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code feedloop-trainer}: offline preference training, evaluation and data import. */
 @Command(name = "feedloop-trainer", mixinStandardHelpOptions = true, version = "feedloop-trainer 0.1.0",
         description = "Preference optimization (DPO, IPO, KTO, SimPO, ORPO, ...) of LoRA adapters.",
-        subcommands = {ImportCommand.class, TrainCommand.class, EvalCommand.class, ReportCommand.class, TinyDataCommand.class,
+        subcommands = {ImportCommand.class, TrainCommand.class, EvalCommand.class, ReportCommand.class, TinyDataCommand.class, TinyModelCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TrainerCli {
     /** Exit code when a command fails for a reason the user can fix (bad data in strict mode, no model backend). */

@@ -1,5 +1,7 @@
 package dev.feedloop.trainer.data;
 
+import dev.feedloop.model.text.ChatMessage;
+
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;

@@ -1,5 +1,7 @@
 package dev.feedloop.trainer.data;
 
+import dev.feedloop.model.text.ChatMessage;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.feedloop.trainer.data;
 
+import dev.feedloop.model.text.ChatMessage;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

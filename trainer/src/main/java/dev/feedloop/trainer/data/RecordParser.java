@@ -1,5 +1,7 @@
 package dev.feedloop.trainer.data;
 
+import dev.feedloop.model.text.ChatMessage;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,5 +1,7 @@
 package dev.feedloop.trainer.data;
 
+import dev.feedloop.model.text.ChatMessage;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;

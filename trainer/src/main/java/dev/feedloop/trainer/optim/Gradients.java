@@ -19,6 +19,10 @@ public final class Gradients {
     /** Sets every gradient to exactly 0 (assignment rather than g - g, so NaN or inf gradients are cleared too). */
     public static void zero(List<NDArray> parameters) {
         for (NDArray parameter : parameters) {
+            if (parameter instanceof ai.djl.pytorch.engine.PtNDArray tensor) {
+                ai.djl.pytorch.jni.JniUtils.zeroGrad(tensor); // grad.zero_(): no temporaries (set() leaks a scalar per call)
+                continue;
+            }
             try (NDManager scratch = parameter.getManager().newSubManager()) {
                 NDArray gradient = parameter.getGradient();
                 gradient.attach(scratch);

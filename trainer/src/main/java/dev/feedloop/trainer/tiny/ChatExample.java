@@ -1,6 +1,6 @@
 package dev.feedloop.trainer.tiny;
 
-import dev.feedloop.trainer.data.ChatMessage;
+import dev.feedloop.model.text.ChatMessage;
 
 import java.util.List;
 

@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.feedloop.trainer.data.ChatMessage;
+import dev.feedloop.model.text.ChatMessage;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -11,6 +11,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+
+import dev.feedloop.trainer.tiny.HiddenPreference;
+import dev.feedloop.trainer.tiny.ShippedModel;
+import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,11 +64,41 @@ class TrainerCliTest {
     }
 
     @Test
-    void trainFailsClearlyUntilAModelBackendExists() {
-        Outcome outcome = run("train", "--data", "pairs.jsonl", "--model", "models/tiny", "-o", "runs/x",
-                "--loss", "sigmoid,sft:0.1", "--beta", "0.2", "--lora-rank", "4", "--schedule", "LINEAR");
+    void trainIsReproducibleToTheByteAndEvalReadsTheAdapter() throws IOException {
+        Path data = directory.resolve("pairs.jsonl");
+        CanonicalJsonl.write(data, new SyntheticChatCorpus().preferencePairs(4, 40, HiddenPreference.demo()), List.of());
+        byte[][] adapters = new byte[2][];
+        for (int run = 0; run < 2; run++) {
+            Path output = directory.resolve("run" + run);
+            Outcome outcome = run("train", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
+                    "-o", output.toString(), "--max-steps", "3", "--batch-size", "4", "--lora-rank", "4",
+                    "--lora-dropout", "0.1", "--learning-rate", "1e-2", "--seed", "9");
+            assertThat(outcome.exitCode()).as(outcome.err()).isZero();
+            assertThat(outcome.out()).contains("after 3 steps");
+            adapters[run] = Files.readAllBytes(output.resolve("adapter/adapter_model.safetensors"));
+            assertThat(output.resolve("metrics.jsonl")).exists();
+            assertThat(output.resolve("report/index.html")).exists();
+        }
+        assertThat(adapters[1]).isEqualTo(adapters[0]);
+
+        Outcome other = run("train", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
+                "-o", directory.resolve("other").toString(), "--max-steps", "3", "--batch-size", "4", "--lora-rank", "4",
+                "--lora-dropout", "0.1", "--learning-rate", "1e-2", "--seed", "10");
+        assertThat(other.exitCode()).as(other.err()).isZero();
+        assertThat(Files.readAllBytes(directory.resolve("other/adapter/adapter_model.safetensors"))).isNotEqualTo(adapters[0]);
+
+        Outcome eval = run("eval", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
+                "--adapter", directory.resolve("run0/adapter").toString());
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("rewards/accuracies: ", "rewards/margins: ", "loss: ", "records: 40.0");
+    }
+
+    @Test
+    void trainFailsClearlyOnAMissingDataFile() {
+        Outcome outcome = run("train", "--data", directory.resolve("missing.jsonl").toString(), "--model",
+                ShippedModel.directory().toString(), "-o", directory.resolve("x").toString());
         assertThat(outcome.exitCode()).isEqualTo(TrainerCli.USAGE_FAILURE);
-        assertThat(outcome.err()).contains("need a model backend");
+        assertThat(outcome.err()).contains("missing.jsonl");
     }
 
     @Test
@@ -83,13 +118,6 @@ class TrainerCliTest {
                 "--epochs", "--batch-size", "--grad-accumulation", "--max-grad-norm", "--seed", "--max-length",
                 "--max-prompt-length", "--truncation-mode", "--eval-fraction", "--lora-rank", "--lora-alpha", "--lora-dropout",
                 "--lora-targets", "--reference", "--reference-adapter", "--reference-cache");
-    }
-
-    @Test
-    void evalFailsClearlyUntilAModelBackendExists() {
-        Outcome outcome = run("eval", "--data", "pairs.jsonl", "--model", "models/tiny", "--adapter", "runs/x/adapter");
-        assertThat(outcome.exitCode()).isEqualTo(TrainerCli.USAGE_FAILURE);
-        assertThat(outcome.err()).contains("need a model backend");
     }
 
     @Test

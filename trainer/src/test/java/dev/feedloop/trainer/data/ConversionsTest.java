@@ -1,5 +1,7 @@
 package dev.feedloop.trainer.data;
 
+import dev.feedloop.model.text.ChatMessage;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,0 +1,160 @@
+package dev.feedloop.trainer.backend;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.feedloop.model.CausalLM;
+import dev.feedloop.model.LanguageModel;
+import dev.feedloop.model.lora.LoraAdapter;
+import dev.feedloop.model.lora.LoraConfig;
+import dev.feedloop.trainer.data.CanonicalJsonl;
+import dev.feedloop.trainer.data.Conversions;
+import dev.feedloop.trainer.data.PreferencePair;
+import dev.feedloop.trainer.data.TokenizedPair;
+import dev.feedloop.trainer.data.Truncation;
+import dev.feedloop.trainer.data.TruncationConfig;
+import dev.feedloop.trainer.data.TruncationStats;
+import dev.feedloop.trainer.loss.LossConfig;
+import dev.feedloop.trainer.loss.LossType;
+import dev.feedloop.trainer.loss.PreferenceObjective;
+import dev.feedloop.trainer.optim.AdamWConfig;
+import dev.feedloop.trainer.optim.LearningRateSchedule;
+import dev.feedloop.trainer.optim.ScheduleType;
+import dev.feedloop.trainer.optim.TrainingRandom;
+import dev.feedloop.trainer.run.EvaluationConfig;
+import dev.feedloop.trainer.run.ReferenceKind;
+import dev.feedloop.trainer.run.ReferenceLogpsCache;
+import dev.feedloop.trainer.tiny.HiddenPreference;
+import dev.feedloop.trainer.tiny.SelfName;
+import dev.feedloop.trainer.tiny.ShippedModel;
+import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The shared training step on the shipped tiny model: reference caching, windows, KTO, reference=previous. */
+class PreferenceOptimizerTest {
+    private static final HiddenPreference ATHENE = new HiddenPreference(SelfName.ATHENE, null, null);
+    private static LanguageModel model;
+
+    @TempDir
+    Path directory;
+
+    @BeforeAll
+    static void load() throws IOException {
+        model = LanguageModel.load(ShippedModel.directory());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static List<PreferencePair> pairs(int count) {
+        return new SyntheticChatCorpus().preferencePairs(21, count, ATHENE);
+    }
+
+    private static LoraAdapter freshAdapter() {
+        return LoraAdapter.create(model.model().config(), LoraConfig.of(4, 8, 0, List.of("q_proj", "v_proj")),
+                model.model().manager(), DataType.FLOAT32, 3).trainable(true);
+    }
+
+    private static PreferenceOptimizer optimizer(LoraPolicyScorer scorer, LossConfig loss, ReferenceLogpsCache cache) {
+        return new PreferenceOptimizer(scorer, new PreferenceObjective(loss),
+                new PreferenceOptimizer.Settings(AdamWConfig.withWeightDecay(0), 1.0, 8, 1), cache, model.model().manager());
+    }
+
+    private static TokenizedRecords tokenized(LoraPolicyScorer scorer, List<PreferencePair> pairs) {
+        return TokenizedRecords.ofPairs(LoraPreferenceTrainer.tokenizePairs(pairs, scorer.tokenizer(),
+                new Truncation(TruncationConfig.none(), new TruncationStats())));
+    }
+
+    @Test
+    void referenceLogpsAreComputedOncePerRecordAndAreTheBaseModelsEvenAfterTraining() {
+        try (LoraAdapter adapter = freshAdapter();
+             ReferenceLogpsCache cache = ReferenceLogpsCache.inMemory("test");
+             PreferenceOptimizer optimizer = optimizer(LoraPolicyScorer.forModel(model, adapter, null, null),
+                     LossConfig.of(LossType.SIGMOID), cache)) {
+            LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, adapter, null, null);
+            TokenizedRecords records = tokenized(scorer, pairs(24));
+            assertThat(optimizer.precomputeReference(records)).isEqualTo(48); // chosen and rejected of 24 pairs
+            assertThat(optimizer.precomputeReference(records)).isZero();
+            long misses = cache.misses();
+
+            Map<String, Double> metrics = optimizer.trainWindow(records, 2,
+                    new LearningRateSchedule(1e-2, 0, 0, ScheduleType.CONSTANT), new TrainingRandom(1));
+            assertThat(cache.misses()).as("no reference recomputed in later epochs").isEqualTo(misses);
+            assertThat(optimizer.optimizerSteps()).isEqualTo(6); // 2 epochs of 3 batches of 8
+            assertThat(metrics).containsKeys("loss", "rewards/accuracies", "rewards/margins", "logps/chosen",
+                    "logits/chosen", "grad_norm", "learning_rate");
+
+            // the trained adapter moved the policy, but the reference is still the base model (adapters disabled)
+            TokenizedPair first = records.pairs().get(0);
+            CausalLM.Sequence chosen = new CausalLM.Sequence(ModelChatTokenizer.toLongs(first.prompt()),
+                    ModelChatTokenizer.toLongs(first.chosen()));
+            double base = model.model().score(List.of(chosen), null).get(0).sum();
+            double policy = model.model().score(List.of(chosen), adapter).get(0).sum();
+            assertThat(cache.get(first.prompt(), first.chosen())).isCloseTo((float) base, within(1e-3f));
+            assertThat(Math.abs(policy - base)).isGreaterThan(1e-3);
+            try (NDManager step = model.model().manager().newSubManager()) {
+                float reference = scorer.score(step, List.of(first.prompt()), List.of(first.chosen()), false).logps().getFloat(0);
+                assertThat((double) reference).isCloseTo(base, within(1e-3));
+            }
+        }
+    }
+
+    @Test
+    void ktoTrainsOnUnaryRecordsAndReportsTheKlReferencePoint() {
+        try (LoraAdapter adapter = freshAdapter();
+             ReferenceLogpsCache cache = ReferenceLogpsCache.inMemory("test");
+             PreferenceOptimizer optimizer = optimizer(LoraPolicyScorer.forModel(model, adapter, null, null),
+                     LossConfig.of(LossType.KTO), cache)) {
+            LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, adapter, null, null);
+            TokenizedRecords unary = TokenizedRecords.ofUnary(LoraPreferenceTrainer.tokenizeUnary(
+                    Conversions.pairsToUnary(pairs(8)), scorer.tokenizer(), new Truncation(TruncationConfig.none(), new TruncationStats())));
+            assertThat(unary.size()).isEqualTo(16);
+            Map<String, Double> metrics = optimizer.trainWindow(unary, 1,
+                    new LearningRateSchedule(1e-3, 0, 0, ScheduleType.CONSTANT), new TrainingRandom(1));
+            assertThat(optimizer.optimizerSteps()).isEqualTo(2);
+            assertThat(metrics.get("loss")).isFinite().isBetween(0.0, 1.0 + 1e-6); // KTO losses are 1 - sigmoid, weights 1
+            assertThat(metrics).containsKeys("kl", "rewards/chosen", "rewards/rejected");
+            assertThat(metrics.get("kl")).isGreaterThanOrEqualTo(0.0); // z0 is clamped at 0
+        }
+    }
+
+    @Test
+    void referencePreviousMeasuresRewardsAgainstTheGivenAdapter() throws IOException {
+        Path adapterDir = directory.resolve("previous");
+        try (LoraAdapter adapter = freshAdapter();
+             PreferenceOptimizer optimizer = optimizer(LoraPolicyScorer.forModel(model, adapter, null, null),
+                     LossConfig.of(LossType.SIGMOID), ReferenceLogpsCache.inMemory("test"))) {
+            LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, adapter, null, null);
+            optimizer.trainWindow(tokenized(scorer, pairs(16)), 1, new LearningRateSchedule(1e-2, 0, 0, ScheduleType.CONSTANT),
+                    new TrainingRandom(2));
+            adapter.save(adapterDir);
+        }
+        Path data = directory.resolve("pairs.jsonl");
+        CanonicalJsonl.write(data, pairs(16), List.of());
+        LoraPreferenceTrainer trainer = new LoraPreferenceTrainer(line -> { });
+        Map<String, Double> againstItself = trainer.evaluate(new EvaluationConfig(List.of(data), null, ShippedModel.directory(),
+                adapterDir, LossConfig.of(LossType.SIGMOID), 8, TruncationConfig.none(), ReferenceKind.PREVIOUS, adapterDir,
+                null, null, "cpu"));
+        Map<String, Double> againstBase = trainer.evaluate(new EvaluationConfig(List.of(data), null, ShippedModel.directory(),
+                adapterDir, LossConfig.of(LossType.SIGMOID), 8, TruncationConfig.none(), ReferenceKind.BASE, null,
+                null, null, "cpu"));
+        // policy == reference: every implicit reward is 0 and the DPO loss is log 2
+        assertThat(againstItself.get("rewards/chosen")).isCloseTo(0.0, within(1e-4));
+        assertThat(againstItself.get("rewards/margins")).isCloseTo(0.0, within(1e-4));
+        assertThat(againstItself.get("loss")).isCloseTo(Math.log(2), within(1e-4));
+        assertThat(Math.abs(againstBase.get("rewards/margins"))).isGreaterThan(1e-3);
+        assertThat(againstBase.get("records")).isEqualTo(16.0);
+    }
+}
