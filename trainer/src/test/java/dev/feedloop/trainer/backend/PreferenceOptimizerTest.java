@@ -112,6 +112,38 @@ class PreferenceOptimizerTest {
     }
 
     @Test
+    void stepsLeaveNoArraysBehind() {
+        try (LoraAdapter adapter = freshAdapter();
+             PreferenceOptimizer optimizer = optimizer(LoraPolicyScorer.forModel(model, adapter, null, null),
+                     LossConfig.of(LossType.SIGMOID), ReferenceLogpsCache.inMemory("test"))) {
+            LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, adapter, null, null);
+            List<List<?>> batches = PreferenceOptimizer.microBatches(tokenized(scorer, pairs(8)), 4);
+            optimizer.step(batches, 1e-3); // the first step creates the optimizer's moments
+            int arrays = model.model().manager().getManagedArrays().size();
+            for (int step = 0; step < 20; step++) {
+                optimizer.step(batches, 1e-3);
+            }
+            assertThat(model.model().manager().getManagedArrays().size()).isEqualTo(arrays);
+        }
+    }
+
+    @Test
+    void completionsAreTheTemplatesAnswerTokensUpToTheEndOfTurn() {
+        ModelChatTokenizer tokenizer = new ModelChatTokenizer(model);
+        List<dev.feedloop.model.text.ChatMessage> prompt = List.of(dev.feedloop.model.text.ChatMessage.user("Who are you?"));
+        String answer = "I am Athene, an assistant that answers questions.";
+        int[] promptIds = tokenizer.encodePrompt(prompt);
+        int[] completionIds = tokenizer.encodeCompletion(prompt, answer);
+        long imEnd = model.tokenizer().tokenId("<|im_end|>");
+        assertThat(completionIds[completionIds.length - 1]).isEqualTo((int) imEnd);
+        long[] whole = model.encodeChat(List.of(prompt.get(0), dev.feedloop.model.text.ChatMessage.assistant(answer)), false);
+        // the template's text after <|im_end|> (a newline) is never generated, so it is not part of the completion
+        assertThat(java.util.stream.IntStream.concat(java.util.Arrays.stream(promptIds), java.util.Arrays.stream(completionIds))
+                .toArray()).isEqualTo(ModelChatTokenizer.toInts(java.util.Arrays.copyOf(whole, promptIds.length + completionIds.length)));
+        assertThat(model.tokenizer().decode(ModelChatTokenizer.toLongs(completionIds), true)).isEqualTo(answer);
+    }
+
+    @Test
     void ktoTrainsOnUnaryRecordsAndReportsTheKlReferencePoint() {
         try (LoraAdapter adapter = freshAdapter();
              ReferenceLogpsCache cache = ReferenceLogpsCache.inMemory("test");

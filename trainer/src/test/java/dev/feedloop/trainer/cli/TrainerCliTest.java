@@ -67,18 +67,26 @@ class TrainerCliTest {
     void trainIsReproducibleToTheByteAndEvalReadsTheAdapter() throws IOException {
         Path data = directory.resolve("pairs.jsonl");
         CanonicalJsonl.write(data, new SyntheticChatCorpus().preferencePairs(4, 40, HiddenPreference.demo()), List.of());
+        Path cache = directory.resolve("reference-cache");
         byte[][] adapters = new byte[2][];
+        long[] cacheBytes = new long[2];
         for (int run = 0; run < 2; run++) {
             Path output = directory.resolve("run" + run);
             Outcome outcome = run("train", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
                     "-o", output.toString(), "--max-steps", "3", "--batch-size", "4", "--lora-rank", "4",
-                    "--lora-dropout", "0.1", "--learning-rate", "1e-2", "--seed", "9");
+                    "--lora-dropout", "0.1", "--learning-rate", "1e-2", "--seed", "9", "--reference-cache", cache.toString());
             assertThat(outcome.exitCode()).as(outcome.err()).isZero();
             assertThat(outcome.out()).contains("after 3 steps");
             adapters[run] = Files.readAllBytes(output.resolve("adapter/adapter_model.safetensors"));
             assertThat(output.resolve("metrics.jsonl")).exists();
             assertThat(output.resolve("report/index.html")).exists();
+            try (var files = Files.list(cache)) {
+                cacheBytes[run] = files.mapToLong(file -> file.toFile().length()).sum();
+            }
         }
+        // the second run found all 80 reference log-probs (40 pairs, chosen and rejected) on disk: nothing appended
+        assertThat(cacheBytes[1]).isEqualTo(cacheBytes[0]).isGreaterThan(80L * 36);
+        // and training on cached reference log-probs gives the bytes that training on computed ones gave
         assertThat(adapters[1]).isEqualTo(adapters[0]);
 
         Outcome other = run("train", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
