@@ -73,10 +73,7 @@ public final class LoraPreferenceTrainer implements PreferenceTrainer {
         ImportResult data = importData(config.dataFiles(), config.format());
         try (LanguageModel model = LanguageModel.load(config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32)) {
             random.seedEngine(); // LoRA dropout draws from the engine's generator
-            LoraConfig loraConfig = LoraConfig.of(config.lora().rank(), config.lora().alpha(), config.lora().dropout(),
-                    config.lora().targetModules()).withBaseModel(config.modelDirectory().toString());
-            try (LoraAdapter policy = LoraAdapter.create(model.model().config(), loraConfig, model.model().manager(),
-                    DataType.FLOAT32, random.derive("lora-init")).trainable(true);
+            try (LoraAdapter policy = initialPolicy(config, model, random);
                  Reference reference = Reference.open(model, config.reference(), config.referenceAdapter())) {
                 LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, policy, reference.adapter(), reference.source());
                 Split split = tokenizeAndSplit(data, scorer.tokenizer(), config.loss(), config.truncation(),
@@ -93,6 +90,21 @@ public final class LoraPreferenceTrainer implements PreferenceTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A fresh adapter (B = 0: the policy starts as the base model), or for {@code reference=previous} a trainable copy
+     * of the previous adapter, so that an iterative DPO round starts where the last one ended, with zero rewards.
+     */
+    private static LoraAdapter initialPolicy(TrainingConfig config, LanguageModel model, TrainingRandom random) throws IOException {
+        if (config.reference() == ReferenceKind.PREVIOUS) {
+            return LoraAdapter.load(config.referenceAdapter(), model.model().config(), model.model().manager(), DataType.FLOAT32)
+                    .trainable(true);
+        }
+        LoraConfig loraConfig = LoraConfig.of(config.lora().rank(), config.lora().alpha(), config.lora().dropout(),
+                config.lora().targetModules()).withBaseModel(config.modelDirectory().toString());
+        return LoraAdapter.create(model.model().config(), loraConfig, model.model().manager(), DataType.FLOAT32,
+                random.derive("lora-init")).trainable(true);
     }
 
     private TrainingSummary run(TrainingConfig config, TrainingRandom random, Split split, PreferenceOptimizer optimizer,

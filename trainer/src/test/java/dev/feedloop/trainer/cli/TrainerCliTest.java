@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.feedloop.trainer.run.MetricsJsonl;
+import dev.feedloop.trainer.run.StepMetrics;
 import dev.feedloop.trainer.tiny.HiddenPreference;
 import dev.feedloop.trainer.tiny.ShippedModel;
 import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
@@ -94,6 +96,20 @@ class TrainerCliTest {
                 "--lora-dropout", "0.1", "--learning-rate", "1e-2", "--seed", "10");
         assertThat(other.exitCode()).as(other.err()).isZero();
         assertThat(Files.readAllBytes(directory.resolve("other/adapter/adapter_model.safetensors"))).isNotEqualTo(adapters[0]);
+
+        // an iterative round: the policy starts as the previous adapter, so its first step sees zero rewards
+        // (without LoRA dropout, which would make the training-mode policy differ from the reference)
+        Path round1 = directory.resolve("round1");
+        Path round2 = directory.resolve("round2");
+        assertThat(run("train", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
+                "-o", round1.toString(), "--max-steps", "2", "--batch-size", "4", "--learning-rate", "1e-2").exitCode()).isZero();
+        Outcome next = run("train", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
+                "-o", round2.toString(), "--max-steps", "2", "--batch-size", "4", "--learning-rate", "1e-2",
+                "--reference", "PREVIOUS", "--reference-adapter", round1.resolve("adapter").toString());
+        assertThat(next.exitCode()).as(next.err()).isZero();
+        StepMetrics firstStep = MetricsJsonl.read(round2.resolve("metrics.jsonl")).get(0);
+        assertThat(firstStep.value("rewards/margins")).isCloseTo(0.0, org.assertj.core.api.Assertions.within(1e-5));
+        assertThat(firstStep.value("loss")).isCloseTo(Math.log(2), org.assertj.core.api.Assertions.within(1e-5));
 
         Outcome eval = run("eval", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
                 "--adapter", directory.resolve("run0/adapter").toString());
