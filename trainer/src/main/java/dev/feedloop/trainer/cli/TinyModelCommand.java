@@ -37,10 +37,7 @@ final class TinyModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        TinyModelTrainer.Recipe shipped = TinyModelTrainer.Recipe.shipped();
-        TinyModelTrainer.Recipe recipe = new TinyModelTrainer.Recipe(seed, shipped.conversations(), shipped.vocabSize(),
-                shipped.hiddenSize(), shipped.intermediateSize(), shipped.layers(), shipped.heads(), shipped.kvHeads(),
-                shipped.steps(), shipped.batchSize(), shipped.learningRate(), shipped.warmupSteps(), shipped.weightDtype());
+        TinyModelTrainer.Recipe recipe = TinyModelTrainer.Recipe.shipped().withSeed(seed);
         if (steps != null) {
             recipe = recipe.withSteps(steps);
         }

@@ -42,6 +42,11 @@ public final class TinyModelTrainer {
             return new Recipe(7, 40_000, 1280, 192, 512, 4, 4, 2, 1800, 32, 3e-3, 100, "F16");
         }
 
+        public Recipe withSeed(long newSeed) {
+            return new Recipe(newSeed, conversations, vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads,
+                    steps, batchSize, learningRate, warmupSteps, weightDtype);
+        }
+
         public Recipe withSteps(int newSteps) {
             return new Recipe(seed, conversations, vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads,
                     newSteps, batchSize, learningRate, Math.min(warmupSteps, newSteps / 2), weightDtype);

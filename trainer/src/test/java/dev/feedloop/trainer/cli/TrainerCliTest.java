@@ -118,6 +118,19 @@ class TrainerCliTest {
     }
 
     @Test
+    void trainsKtoOnPairsSplitIntoUnaryRecords() throws IOException {
+        Path data = directory.resolve("pairs.jsonl");
+        CanonicalJsonl.write(data, new SyntheticChatCorpus().preferencePairs(5, 24, HiddenPreference.demo()), List.of());
+        Path output = directory.resolve("kto");
+        Outcome outcome = run("train", "--data", data.toString(), "--model", ShippedModel.directory().toString(),
+                "-o", output.toString(), "--loss", "kto", "--max-steps", "2", "--batch-size", "8", "--eval-fraction", "0.25");
+        assertThat(outcome.exitCode()).as(outcome.err()).isZero();
+        List<StepMetrics> rows = MetricsJsonl.read(output.resolve("metrics.jsonl"));
+        assertThat(rows).anyMatch(row -> row.split().equals(StepMetrics.TRAIN) && row.value("kl") >= 0);
+        assertThat(rows).anyMatch(row -> row.split().equals(StepMetrics.EVAL) && Double.isFinite(row.value("loss")));
+    }
+
+    @Test
     void trainFailsClearlyOnAMissingDataFile() {
         Outcome outcome = run("train", "--data", directory.resolve("missing.jsonl").toString(), "--model",
                 ShippedModel.directory().toString(), "-o", directory.resolve("x").toString());
