@@ -43,7 +43,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * generations ─decode─┐
- * feedback ───decode──┴─ left join (join window + grace) ─ gate: unknown generation, duplicate feedback id
+ * feedback ───decode──┴─ watch ─ left join (join window + grace) ─ gate: unknown generation, duplicate feedback id
  *   ├─ CHOICE ─ re-key by other candidate ─ left join generations ─ pair
  *   ├─ EDIT ─ pair (edited text chosen)
  *   └─ votes ─ settle per (generation, user) ─ unary ─┬─ re-key by prompt ─ pair up/down votes
@@ -87,7 +87,7 @@ public final class FeedbackTopology {
                     Named.as("decode-generations")),
             "generations",
             deadLetters);
-    KStream<String, SourcedFeedback> feedback =
+    KStream<String, SourcedFeedback> decodedFeedback =
         accepted(
             builder
                 .stream(topics.feedback(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("feedback-source"))
@@ -95,6 +95,22 @@ public final class FeedbackTopology {
                     () -> new InputDecoder<>(FEEDBACK, FeedbackTopology::checkFeedback, SourcedFeedback::new, metrics),
                     Named.as("decode-feedback")),
             "feedback",
+            deadLetters);
+    KStream<String, SourcedFeedback> feedback =
+        accepted(
+            decodedFeedback.process(
+                () -> new JoinWatch<SourcedFeedback>(
+                    settings,
+                    JoinGate.PENDING_FEEDBACK,
+                    JoinGate.PENDING_FEEDBACK_DEADLINES,
+                    sourced -> new JoinedFeedback(sourced.feedback(), sourced.origin(), null, null),
+                    (unmatched, streamTime) ->
+                        DeadLetters.forFeedback(unmatched.feedback(), unmatched.origin(), DeadLetterReason.UNKNOWN_GENERATION,
+                            unknownDetail(unmatched.feedback().getGenerationId(), settings), streamTime)),
+                Named.as("feedback-join-watch"),
+                JoinGate.PENDING_FEEDBACK,
+                JoinGate.PENDING_FEEDBACK_DEADLINES),
+            "feedback-join-watch",
             deadLetters);
 
     JoinWindows joinWindows = JoinWindows.ofTimeDifferenceAndGrace(settings.joinWindow(), settings.grace());
@@ -109,8 +125,9 @@ public final class FeedbackTopology {
                         .withName("feedback-generation-join")
                         .withStoreName("feedback-generation-join"))
                 .process(
-                    () -> new JoinGate(settings, metrics, "feedback-id", false),
+                    () -> new JoinGate(settings, metrics, false),
                     Named.as("feedback-gate"),
+                    JoinGate.PENDING_FEEDBACK,
                     JoinGate.SEEN_STORE,
                     JoinGate.SEEN_DEADLINES),
             "joined",
@@ -123,12 +140,29 @@ public final class FeedbackTopology {
             .branch((key, value) -> value.feedback().getKind() == FeedbackKind.EDIT, Branched.as("edit"))
             .defaultBranch(Branched.as("vote"));
 
-    KStream<String, JoinedFeedback> completeChoices =
+    KStream<String, JoinedFeedback> choicesByOther =
         accepted(
             byKind
                 .get("kind-choice")
                 .selectKey((key, choice) -> choice.feedback().getOtherGenerationId(), Named.as("choice-key-by-other-generation"))
                 .repartition(Repartitioned.with(KEYS, joinedFeedback).withName("choice-by-other-generation"))
+                .process(
+                    () -> new JoinWatch<JoinedFeedback>(
+                        settings,
+                        JoinGate.PENDING_CHOICES,
+                        JoinGate.PENDING_CHOICES_DEADLINES,
+                        choice -> choice,
+                        (unmatched, streamTime) ->
+                            DeadLetters.forFeedback(unmatched.feedback(), unmatched.origin(), DeadLetterReason.UNKNOWN_GENERATION,
+                                unknownDetail(unmatched.feedback().getOtherGenerationId(), settings), streamTime)),
+                    Named.as("choice-join-watch"),
+                    JoinGate.PENDING_CHOICES,
+                    JoinGate.PENDING_CHOICES_DEADLINES),
+            "choice-join-watch",
+            deadLetters);
+    KStream<String, JoinedFeedback> completeChoices =
+        accepted(
+            choicesByOther
                 .leftJoin(
                     generations,
                     JoinedFeedback::withOther,
@@ -136,7 +170,7 @@ public final class FeedbackTopology {
                     StreamJoined.with(KEYS, joinedFeedback, GENERATIONS)
                         .withName("choice-other-join")
                         .withStoreName("choice-other-join"))
-                .process(() -> new JoinGate(settings, metrics, "choice", true), Named.as("choice-gate")),
+                .process(() -> new JoinGate(settings, metrics, true), Named.as("choice-gate"), JoinGate.PENDING_CHOICES),
             "choice",
             deadLetters);
     KStream<String, Candidate> choicePairs =
@@ -209,6 +243,11 @@ public final class FeedbackTopology {
     Serde<Long> longs = Serdes.Long();
     Serde<String> strings = Serdes.String();
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JoinGate.SEEN_STORE), KEYS, longs));
+    for (String pending : List.of(JoinGate.PENDING_FEEDBACK, JoinGate.PENDING_CHOICES)) {
+      builder.addStateStore(
+          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(pending), KEYS, InternalSerdes.joinedFeedback()));
+      builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(pending + "-deadlines"), KEYS, strings));
+    }
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JoinGate.SEEN_DEADLINES), KEYS, strings));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VoteSettler.STATE_STORE), KEYS, InternalSerdes.voteState()));
@@ -264,6 +303,10 @@ public final class FeedbackTopology {
               choice.feedbackTime()));
     }
     return Routed.ok(Candidate.pair(TrainingRecords.fromChoice(choice), choice.feedback(), choice.origin()));
+  }
+
+  private static String unknownDetail(String generationId, StreamsSettings settings) {
+    return "no generation " + generationId + " within the join window " + settings.joinWindow() + " plus grace " + settings.grace();
   }
 
   static Optional<Rejection> checkGeneration(GenerationLogged generation, String key) {

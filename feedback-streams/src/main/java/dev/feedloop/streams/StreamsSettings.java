@@ -32,6 +32,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param replicationFactor replication of internal topics; 0 picks min(3, brokers)
  * @param threads stream threads of this instance
  * @param metricsInterval how often the app logs its metrics line
+ * @param maxTaskIdle how long a task waits for data on all of its input partitions before it
+ *     processes what it has out of timestamp order (Kafka Streams' max.task.idle.ms); event-time
+ *     windows are only as good as this ordering
  */
 public record StreamsSettings(
     String applicationId,
@@ -47,7 +50,8 @@ public record StreamsSettings(
     int maxCompletionChars,
     int replicationFactor,
     int threads,
-    Duration metricsInterval) {
+    Duration metricsInterval,
+    Duration maxTaskIdle) {
 
   public static final String ENV_PREFIX = "FEEDLOOP_STREAMS_";
 
@@ -65,8 +69,8 @@ public record StreamsSettings(
     requirePositive("pairing window", pairingWindow);
     requirePositive("user cap window", userCapWindow);
     requirePositive("metrics interval", metricsInterval);
-    if (grace.isNegative()) {
-      throw new IllegalArgumentException("grace must not be negative: " + grace);
+    if (grace.isNegative() || maxTaskIdle.isNegative()) {
+      throw new IllegalArgumentException("grace and max task idle must not be negative: " + grace + ", " + maxTaskIdle);
     }
     if (userCap < 1 || maxPromptChars < 1 || maxCompletionChars < 1 || threads < 1 || replicationFactor < 0) {
       throw new IllegalArgumentException(
@@ -99,7 +103,8 @@ public record StreamsSettings(
         8_000,
         0,
         1,
-        Duration.ofMinutes(1));
+        Duration.ofMinutes(1),
+        Duration.ofSeconds(1));
   }
 
   /**
@@ -123,7 +128,8 @@ public record StreamsSettings(
         env.get("MAX_COMPLETION_CHARS", Integer::parseInt, d.maxCompletionChars()),
         env.get("REPLICATION_FACTOR", v -> v.equalsIgnoreCase("auto") ? 0 : Integer.parseInt(v), d.replicationFactor()),
         env.get("THREADS", Integer::parseInt, d.threads()),
-        env.get("METRICS_INTERVAL", StreamsSettings::parseDuration, d.metricsInterval()));
+        env.get("METRICS_INTERVAL", StreamsSettings::parseDuration, d.metricsInterval()),
+        env.get("MAX_TASK_IDLE", StreamsSettings::parseDuration, d.maxTaskIdle()));
   }
 
   /** Kafka Streams configuration for these settings on the given cluster with {@code brokers} brokers. */
@@ -134,6 +140,7 @@ public record StreamsSettings(
     config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
     config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
     config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, effectiveReplicationFactor(brokers));
+    config.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, maxTaskIdle.toMillis());
     // the topology's own dead-letter routing handles bad input; nothing should be skipped silently
     config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     config.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
@@ -152,32 +159,32 @@ public record StreamsSettings(
 
   public StreamsSettings withApplicationId(String id) {
     return new StreamsSettings(id, stateDirectory, processingGuarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval);
+        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
   }
 
   public StreamsSettings withStateDirectory(Path directory) {
     return new StreamsSettings(applicationId, directory, processingGuarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval);
+        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
   }
 
   public StreamsSettings withWindows(Duration join, Duration pairing, Duration lateness) {
     return new StreamsSettings(applicationId, stateDirectory, processingGuarantee, join, lateness, pairing, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval);
+        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
   }
 
   public StreamsSettings withUserCap(int cap, Duration window) {
     return new StreamsSettings(applicationId, stateDirectory, processingGuarantee, joinWindow, grace, pairingWindow, cap,
-        window, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval);
+        window, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
   }
 
   public StreamsSettings withLimits(double similarity, int promptChars, int completionChars) {
     return new StreamsSettings(applicationId, stateDirectory, processingGuarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarity, promptChars, completionChars, replicationFactor, threads, metricsInterval);
+        userCapWindow, similarity, promptChars, completionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
   }
 
   public StreamsSettings withProcessingGuarantee(String guarantee) {
     return new StreamsSettings(applicationId, stateDirectory, guarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval);
+        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
   }
 
   /** Accepts 500ms, 90s, 10m, 2h, 1d or an ISO-8601 duration such as PT90S. */

@@ -56,8 +56,10 @@ final class VotePairer extends ContextualProcessor<String, Candidate, String, Ca
     // votes arrive here late, and stream time may already be far ahead when they do.
     deadlines.popDue(at).forEach(votes::delete);
     votes.put(key, record.value());
-    // settled votes reach this task out of event-time order by up to about a window plus grace
-    deadlines.add(at + 2 * window + settings.grace().toMillis(), key);
+    // Settled votes reach this task out of event-time order: a vote may join up to the join
+    // window after its generation and then settle a pairing window plus grace later, and the
+    // upstream tasks run at their own pace. Keep an entry for all of that.
+    deadlines.add(at + settings.joinWindow().toMillis() + 2 * window + settings.grace().toMillis(), key);
 
     try (KeyValueIterator<String, Candidate> opposite =
         votes.prefixScan(prefix(vote, !vote.getDesirable()), Serdes.String().serializer())) {

@@ -330,9 +330,11 @@ class FeedbackTopologyTest {
       FeedbackReceived orphan = up("f2", "never-logged", "bob", at(661));
       fixture.feedback(orphan);
 
-      fixture.advanceStreamTimeTo(at(661 + 600 + 10 - 1));
+      // a generation logged up to a join window after the feedback could still join it until
+      // that generation's own window plus grace closed: only then is the feedback given up
+      fixture.advanceStreamTimeTo(at(661 + 2 * 600 + 10 - 1));
       assertThat(fixture.deadLetters()).isEmpty();
-      fixture.advanceStreamTimeTo(at(661 + 600 + 10 + 1));
+      fixture.advanceStreamTimeTo(at(661 + 2 * 600 + 10 + 1));
 
       List<DeadLetter> letters = fixture.deadLetters();
       assertThat(letters).extracting(DeadLetter::getReason).containsOnly("unknown-generation").hasSize(2);
@@ -341,6 +343,22 @@ class FeedbackTopologyTest {
       assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactlyInAnyOrder(0L, 1L);
       assertThat(fixture.pairs()).isEmpty();
       assertThat(fixture.unary()).isEmpty();
+    }
+
+    @Test
+    void feedbackThatArrivesAfterItsWindowClosedIsAnUnknownGenerationAtOnce() {
+      fixture.generation(generation("g1", QUESTION, "A model.", at(0)));
+      fixture.advanceStreamTimeTo(at(2000));
+      FeedbackReceived late = up("f1", "g1", "ann", at(5));
+
+      fixture.feedback(late);
+
+      assertThat(fixture.deadLetters())
+          .extracting(DeadLetter::getReason, FeedbackTopologyTest::decodeFeedback)
+          .containsExactly(tuple("unknown-generation", late));
+      fixture.advanceStreamTimeTo(at(LATER));
+      assertThat(fixture.unary()).isEmpty();
+      assertThat(fixture.deadLetters()).isEmpty();
     }
 
     @Test

@@ -44,7 +44,8 @@ class StreamsSettingsTest {
             Map.entry("FEEDLOOP_STREAMS_MAX_COMPLETION_CHARS", "500"),
             Map.entry("FEEDLOOP_STREAMS_REPLICATION_FACTOR", "2"),
             Map.entry("FEEDLOOP_STREAMS_THREADS", "3"),
-            Map.entry("FEEDLOOP_STREAMS_METRICS_INTERVAL", "10s"));
+            Map.entry("FEEDLOOP_STREAMS_METRICS_INTERVAL", "10s"),
+            Map.entry("FEEDLOOP_STREAMS_MAX_TASK_IDLE", "250ms"));
 
     StreamsSettings settings = StreamsSettings.fromEnvironment(environment, STATE);
 
@@ -53,7 +54,7 @@ class StreamsSettingsTest {
             new StreamsSettings(
                 "exp1.feedloop-feedback-streams", Path.of("/var/lib/streams"), "at_least_once", Duration.ofHours(2),
                 Duration.ofMillis(500), Duration.ofSeconds(90), 50, Duration.ofDays(1), 0.8, 1000, 500, 2, 3,
-                Duration.ofSeconds(10)));
+                Duration.ofSeconds(10), Duration.ofMillis(250)));
     assertThat(StreamsSettings.fromEnvironment(Map.of("FEEDLOOP_STREAMS_APPLICATION_ID", "mine"), STATE).applicationId())
         .isEqualTo("mine");
   }

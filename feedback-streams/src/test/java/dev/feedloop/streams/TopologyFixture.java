@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -51,6 +52,9 @@ final class TopologyFixture implements AutoCloseable {
     this.settings = settings;
     Properties properties = new Properties();
     properties.putAll(settings.streamsConfig(KafkaClientSettings.of("topology-test:9092"), 1));
+    // the driver's wall clock stands still, so a task waiting for its other partitions would wait
+    // forever; the driver feeds records one at a time in the order piped anyway
+    properties.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
     driver = new TopologyTestDriver(FeedbackTopology.build(topics, settings, metrics), properties, Events.T0);
     generations = driver.createInputTopic(topics.generations(), new StringSerializer(), EventSerde.of(GenerationLogged.class));
     feedback = driver.createInputTopic(topics.feedback(), new StringSerializer(), EventSerde.of(FeedbackReceived.class));
