@@ -242,22 +242,29 @@ public final class FeedbackTopology {
   private static void addStores(StreamsBuilder builder) {
     Serde<Long> longs = Serdes.Long();
     Serde<String> strings = Serdes.String();
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JoinGate.SEEN_STORE), KEYS, longs));
+    addStore(builder, JoinGate.SEEN_STORE, longs);
+    addStore(builder, JoinGate.SEEN_DEADLINES, strings);
     for (String pending : List.of(JoinGate.PENDING_FEEDBACK, JoinGate.PENDING_CHOICES)) {
-      builder.addStateStore(
-          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(pending), KEYS, InternalSerdes.joinedFeedback()));
-      builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(pending + "-deadlines"), KEYS, strings));
+      addStore(builder, pending, InternalSerdes.joinedFeedback());
+      addStore(builder, pending + "-deadlines", strings);
     }
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JoinGate.SEEN_DEADLINES), KEYS, strings));
+    addStore(builder, VoteSettler.STATE_STORE, InternalSerdes.voteState());
+    addStore(builder, VoteSettler.DEADLINE_STORE, strings);
+    addStore(builder, VotePairer.STORE, InternalSerdes.candidate());
+    addStore(builder, VotePairer.DEADLINE_STORE, strings);
+    addStore(builder, UserCapGuard.COUNT_STORE, longs);
+    addStore(builder, UserCapGuard.EMITTED_STORE, longs);
+    addStore(builder, UserCapGuard.DEADLINE_STORE, strings);
+  }
+
+  /**
+   * Persistent, changelogged and cached: most entries are written and deleted again within one
+   * commit interval (a feedback awaiting its generation that arrives a moment later), and the
+   * cache keeps those from ever reaching RocksDB or the changelog.
+   */
+  private static <V> void addStore(StreamsBuilder builder, String name, Serde<V> values) {
     builder.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VoteSettler.STATE_STORE), KEYS, InternalSerdes.voteState()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VoteSettler.DEADLINE_STORE), KEYS, strings));
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VotePairer.STORE), KEYS, InternalSerdes.candidate()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VotePairer.DEADLINE_STORE), KEYS, strings));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UserCapGuard.COUNT_STORE), KEYS, longs));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UserCapGuard.EMITTED_STORE), KEYS, longs));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UserCapGuard.DEADLINE_STORE), KEYS, strings));
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEYS, values).withCachingEnabled());
   }
 
   /** Splits off the rejected records (into {@code deadLetters}) and returns the accepted values. */

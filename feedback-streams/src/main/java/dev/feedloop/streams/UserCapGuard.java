@@ -22,12 +22,14 @@ final class UserCapGuard extends ContextualProcessor<String, Candidate, String, 
   static final String EMITTED_STORE = "training-record-ids";
   static final String DEADLINE_STORE = "user-cap-deadlines";
   private static final char SEPARATOR = '\u001f';
+  private static final long PURGE_EVERY_MILLIS = 1000;
 
   private final StreamsSettings settings;
   private final FeedbackStreamsMetrics metrics;
   private KeyValueStore<String, Long> counts;
   private KeyValueStore<String, Long> emitted;
   private Deadlines deadlines;
+  private long nextPurgeAt = Long.MIN_VALUE;
 
   UserCapGuard(StreamsSettings settings, FeedbackStreamsMetrics metrics) {
     this.settings = settings;
@@ -46,9 +48,13 @@ final class UserCapGuard extends ContextualProcessor<String, Candidate, String, 
   public void process(Record<String, Candidate> record) {
     Candidate candidate = record.value();
     long at = record.timestamp();
-    // expire by the time of the records seen here (they arrive late, behind task stream time)
-    for (String entry : deadlines.popDue(at)) {
-      (entry.charAt(0) == 'c' ? counts : emitted).delete(entry.substring(1));
+    // expire by the time of the records seen here (they arrive late, behind task stream time);
+    // at most once per second of it, since every scan opens a RocksDB iterator
+    if (at >= nextPurgeAt) {
+      for (String entry : deadlines.popDue(at)) {
+        (entry.charAt(0) == 'c' ? counts : emitted).delete(entry.substring(1));
+      }
+      nextPurgeAt = at + PURGE_EVERY_MILLIS;
     }
     String recordId = candidate.recordId();
     if (emitted.get(recordId) != null) {

@@ -23,10 +23,12 @@ final class VotePairer extends ContextualProcessor<String, Candidate, String, Ca
   static final String STORE = "vote-pairing";
   static final String DEADLINE_STORE = "vote-pairing-deadlines";
   private static final char SEPARATOR = '\u001f';
+  private static final long PURGE_EVERY_MILLIS = 1000;
 
   private final StreamsSettings settings;
   private KeyValueStore<String, Candidate> votes;
   private Deadlines deadlines;
+  private long nextPurgeAt = Long.MIN_VALUE;
 
   VotePairer(StreamsSettings settings) {
     this.settings = settings;
@@ -54,7 +56,10 @@ final class VotePairer extends ContextualProcessor<String, Candidate, String, Ca
     long window = settings.pairingWindow().toMillis();
     // Expire by the time of the votes this processor sees, not by task stream time: settled
     // votes arrive here late, and stream time may already be far ahead when they do.
-    deadlines.popDue(at).forEach(votes::delete);
+    if (at >= nextPurgeAt) { // every scan opens a RocksDB iterator: at most once per second of event time
+      deadlines.popDue(at).forEach(votes::delete);
+      nextPurgeAt = at + PURGE_EVERY_MILLIS;
+    }
     votes.put(key, record.value());
     // Settled votes reach this task out of event-time order: a vote may join up to the join
     // window after its generation and then settle a pairing window plus grace later, and the
