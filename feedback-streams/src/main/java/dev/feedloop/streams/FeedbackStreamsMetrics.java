@@ -118,7 +118,7 @@ public final class FeedbackStreamsMetrics {
       return String.format(
           java.util.Locale.ROOT,
           "feedback-streams last %ds: records in %s, pairs out %d %s, unary out %d, dead-lettered %d %s, "
-              + "duplicates dropped %d, joins %d, join lag mean %.0f ms (max since start %.0f ms)",
+              + "duplicates dropped %d, joins %d, join lag mean %.0f ms (recent max %.0f ms)",
           TimeUnit.MILLISECONDS.toSeconds(elapsedMillis),
           delta(recordsIn, previous.recordsIn),
           pairsOutTotal() - previous.pairsOutTotal(),

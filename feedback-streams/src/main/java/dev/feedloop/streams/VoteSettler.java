@@ -52,9 +52,10 @@ final class VoteSettler extends ContextualProcessor<String, JoinedFeedback, Stri
     VoteState state = states.get(key);
     if (state == null) {
       long settlesAt = vote.feedbackTime() + settings.pairingWindow().toMillis() + settings.grace().toMillis();
-      // no feedback on this generation can join after this; until then a late vote must be recognised
+      // Feedback cast up to a join window after the generation may arrive up to a join window plus
+      // grace after it was cast: until then a vote of this user must meet the settled state.
       long forgetAt = Math.max(settlesAt, vote.generation().getCreatedAt().toEpochMilli()
-          + settings.joinWindow().toMillis() + settings.grace().toMillis()) + settings.grace().toMillis();
+          + 2 * settings.joinWindow().toMillis() + settings.grace().toMillis()) + settings.grace().toMillis();
       states.put(key, new VoteState(vote, settlesAt, forgetAt, false));
       deadlines.add(settlesAt, key);
     } else if (state.settled()) {
