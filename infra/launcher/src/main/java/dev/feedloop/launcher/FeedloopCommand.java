@@ -3,6 +3,10 @@ package dev.feedloop.launcher;
 import dev.feedloop.infra.kafka.KafkaCluster;
 import dev.feedloop.schemas.kafka.Topic;
 import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.launcher.bench.StreamsBenchmark;
+import dev.feedloop.streams.FeedbackStreamsApp;
+import dev.feedloop.streams.StreamsSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,10 +23,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "feedloop",
     mixinStandardHelpOptions = true,
+    subcommands = StreamsBenchmark.class,
     version = "feedloop 0.1.0",
     description = {
-      "Runs the feedback loop locally: the embedded Kafka broker (or the cluster in KAFKA_BOOTSTRAP_SERVERS)",
-      "and the loop's topics. Serving, feedback streams, trainer and simulated users join as they land."
+      "Runs the feedback loop locally: the embedded Kafka broker (or the cluster in KAFKA_BOOTSTRAP_SERVERS),",
+      "the loop's topics and the feedback-streams topology (FEEDLOOP_STREAMS_* settings).",
+      "Serving, trainer and simulated users join as they land."
     })
 public final class FeedloopCommand implements Callable<Integer> {
 
@@ -41,6 +47,8 @@ public final class FeedloopCommand implements Callable<Integer> {
 
   @Spec CommandLine.Model.CommandSpec spec;
 
+  private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(90);
+
   private final Map<String, String> environment;
 
   public FeedloopCommand(Map<String, String> environment) {
@@ -53,6 +61,15 @@ public final class FeedloopCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    CountDownLatch closed = new CountDownLatch(1);
+    try {
+      return run(closed);
+    } finally {
+      closed.countDown();
+    }
+  }
+
+  private Integer run(CountDownLatch closed) throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     TopicNames topics = TopicNames.fromEnvironment(environment);
     try (KafkaCluster cluster = KafkaCluster.connect(environment, dataDirectory.resolve("kafka"), topics)) {
@@ -63,20 +80,44 @@ public final class FeedloopCommand implements Callable<Integer> {
       for (Topic topic : Topic.values()) {
         out.printf("  topic %-18s %-18s key: %s%n", topics.name(topic), topic.valueType().getSimpleName(), topic.key());
       }
-      out.println("Ready. Components of the loop are started here as they land (serving, feedback-streams, trainer, simulated users).");
-      out.flush();
-      awaitStop();
+      StreamsSettings streamsSettings = StreamsSettings.fromEnvironment(environment, dataDirectory.resolve("streams"));
+      try (FeedbackStreamsApp streams =
+          FeedbackStreamsApp.start(cluster.settings(), topics, streamsSettings, new SimpleMeterRegistry())) {
+        out.printf(
+            "feedback-streams: application id %s, %s, state in %s%n",
+            streamsSettings.applicationId(),
+            streamsSettings.processingGuarantee(),
+            streamsSettings.stateDirectory());
+        out.println("Ready. Components of the loop are started here as they land (serving, trainer, simulated users).");
+        out.flush();
+        awaitStop(closed);
+      }
     }
     return 0;
   }
 
-  private void awaitStop() throws InterruptedException {
+  /**
+   * Waits for Ctrl-C / SIGTERM or the end of --duration. On a signal the JVM only waits for its
+   * shutdown hooks, so the hook holds the JVM until the caller has closed the components.
+   */
+  private void awaitStop(CountDownLatch closed) throws InterruptedException {
     CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "feedloop-stop"));
+    Thread hook =
+        new Thread(
+            () -> {
+              stop.countDown();
+              try {
+                closed.await(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "feedloop-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     if (duration.isZero()) {
       stop.await();
-    } else {
-      stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+    } else if (!stop.await(duration.toMillis(), TimeUnit.MILLISECONDS)) {
+      Runtime.getRuntime().removeShutdownHook(hook);
     }
   }
 

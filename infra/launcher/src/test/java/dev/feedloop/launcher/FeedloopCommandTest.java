@@ -28,11 +28,26 @@ class FeedloopCommandTest {
     int exit = command.execute("--data-dir", dataDirectory.toString(), "--duration", "100ms");
 
     assertThat(exit).isZero();
-    assertThat(out.toString()).contains("external cluster").contains(prefix + "preference-pairs");
-    assertThat(dataDirectory).isEmptyDirectory();
+    assertThat(out.toString())
+        .contains("external cluster")
+        .contains(prefix + "preference-pairs")
+        .contains("feedback-streams: application id " + prefix + "feedloop-feedback-streams, exactly_once_v2");
+    // no embedded broker was started; only the streams state lives under the data directory
+    assertThat(dataDirectory.resolve("kafka")).doesNotExist();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedKafkaBroker.bootstrapServers()))) {
       assertThat(admin.listTopics().names().get()).contains(prefix + "adapters", prefix + "dead-letter");
     }
+  }
+
+  @Test
+  void benchStreamsIsASubcommand() {
+    StringWriter out = new StringWriter();
+    CommandLine command = new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
+
+    int exit = command.execute("bench-streams", "--help");
+
+    assertThat(exit).isZero();
+    assertThat(out.toString()).contains("--feedback", "exactly_once_v2");
   }
 
   @Test

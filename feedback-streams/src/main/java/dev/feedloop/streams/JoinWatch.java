@@ -1,0 +1,96 @@
+package dev.feedloop.streams;
+
+import dev.feedloop.schemas.DeadLetter;
+import dev.feedloop.streams.internal.Deadlines;
+import dev.feedloop.streams.internal.JoinedFeedback;
+import dev.feedloop.streams.internal.Routed;
+import java.time.Duration;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Stands in front of a feedback-generation join and answers for every feedback event that
+ * never joins: it becomes an unknown-generation dead letter. Feedback that is already too old
+ * when it arrives (its window closed in stream time) is rejected at once, because the join
+ * would drop it with no more than a metric. Feedback that goes in is remembered until the join
+ * reports it matched ({@link JoinGate} forgets it); if no match came by the time the join can no
+ * longer produce one, the punctuation dead-letters it.
+ *
+ * <p>The join's own outer results are not used for this: their emission depends on an in-memory
+ * time tracker that does not survive task re-initialisation, and some were lost across restarts.
+ */
+final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V>> {
+
+  private final String pendingStore;
+  private final String deadlineStore;
+  private final long windowMillis;
+  private final long graceMillis;
+  private final Function<V, JoinedFeedback> pendingValue;
+  private final BiFunction<JoinedFeedback, Long, DeadLetter> deadLetter;
+  private KeyValueStore<String, JoinedFeedback> pending;
+  private Deadlines deadlines;
+
+  /**
+   * @param pendingValue what to remember of an incoming value (feedback and origin)
+   * @param deadLetter builds the dead letter from what was remembered and the stream time that closed it
+   */
+  JoinWatch(
+      StreamsSettings settings,
+      String pendingStore,
+      String deadlineStore,
+      Function<V, JoinedFeedback> pendingValue,
+      BiFunction<JoinedFeedback, Long, DeadLetter> deadLetter) {
+    this.pendingStore = pendingStore;
+    this.deadlineStore = deadlineStore;
+    this.windowMillis = settings.joinWindow().toMillis();
+    this.graceMillis = settings.grace().toMillis();
+    this.pendingValue = pendingValue;
+    this.deadLetter = deadLetter;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Routed<V>> context) {
+    super.init(context);
+    pending = context.getStateStore(pendingStore);
+    deadlines = new Deadlines(context.getStateStore(deadlineStore));
+    context.schedule(Duration.ofSeconds(1), PunctuationType.STREAM_TIME, this::expire);
+  }
+
+  @Override
+  public void process(Record<String, V> record) {
+    long streamTime = context().currentStreamTimeMs();
+    JoinedFeedback remembered = pendingValue.apply(record.value());
+    if (record.timestamp() + windowMillis + graceMillis < streamTime) {
+      context().forward(record.withValue(Routed.rejected(deadLetter.apply(remembered, streamTime))));
+      return;
+    }
+    String id = remembered.feedback().getFeedbackId();
+    if (pending.get(id) == null) {
+      pending.put(id, remembered);
+      // a generation up to a window later is still accepted until its own window plus grace closes
+      deadlines.add(record.timestamp() + 2 * windowMillis + graceMillis + 1, id);
+    }
+    context().forward(record.withValue(Routed.ok(record.value())));
+  }
+
+  private void expire(long streamTime) {
+    for (String id : deadlines.popDue(streamTime)) {
+      JoinedFeedback unmatched = pending.get(id);
+      if (unmatched == null) {
+        continue; // joined in time
+      }
+      pending.delete(id);
+      context()
+          .forward(
+              new Record<>(
+                  unmatched.feedback().getGenerationId(),
+                  Routed.rejected(deadLetter.apply(unmatched, streamTime)),
+                  streamTime));
+    }
+  }
+}

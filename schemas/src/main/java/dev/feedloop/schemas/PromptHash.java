@@ -1,0 +1,70 @@
+package dev.feedloop.schemas;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.Normalizer;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The key of every training record: a stable hash of a prompt's messages after
+ * normalization, so that serving, feedback-streams and the trainer agree on when two
+ * prompts are "the same prompt".
+ *
+ * <p>Normalization keeps what changes the meaning of a prompt and drops what does not:
+ * roles are trimmed and lower-cased; contents are Unicode NFC-normalized, trimmed and every
+ * whitespace run is collapsed to one space. Case and punctuation of the content are kept
+ * ("No." and "no" are different prompts). Message order and the system message count.
+ *
+ * <p>The hash is the first 128 bits of SHA-256 over the normalized messages, in lower-case
+ * hex (32 characters). Changing this normalization changes every key: treat it as a wire
+ * format.
+ */
+public final class PromptHash {
+
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+  private static final HexFormat HEX = HexFormat.of();
+  private static final int HEX_CHARS = 32;
+
+  private PromptHash() {}
+
+  public static String of(List<ChatMessage> messages) {
+    MessageDigest sha256 = sha256();
+    for (ChatMessage message : messages) {
+      // length-prefixed fields: no content can imitate a message boundary
+      update(sha256, normalizeRole(message.getRole()));
+      update(sha256, normalizeContent(message.getContent()));
+    }
+    return HEX.formatHex(sha256.digest()).substring(0, HEX_CHARS);
+  }
+
+  private static void update(MessageDigest digest, String field) {
+    byte[] bytes = field.getBytes(StandardCharsets.UTF_8);
+    digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
+    digest.update(bytes);
+  }
+
+  static String normalizeRole(String role) {
+    return role == null ? "" : role.strip().toLowerCase(Locale.ROOT);
+  }
+
+  static String normalizeContent(String content) {
+    if (content == null) {
+      return "";
+    }
+    String nfc = Normalizer.normalize(content, Normalizer.Form.NFC);
+    return WHITESPACE.matcher(nfc.strip()).replaceAll(" ");
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+}
