@@ -36,4 +36,14 @@ class AdapterSlotTest {
             }
         }
     }
+
+    @Test
+    void aClosedSlotRefusesLeasesAndSwapsInsteadOfSpinning() {
+        AdapterSlot slot = new AdapterSlot(null, "base");
+        slot.close();
+        slot.close(); // closing twice is harmless
+
+        assertThatThrownBy(slot::acquire).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> slot.swap(null, "v2")).isInstanceOf(IllegalStateException.class);
+    }
 }

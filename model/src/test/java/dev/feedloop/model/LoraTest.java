@@ -209,6 +209,20 @@ class LoraTest {
         }
     }
 
+    @Test
+    void regexTargetModulesMustMatchTheWholeModulePathAsInPeft() throws Exception {
+        Path fullPath = tmp.resolve("full-path.json");
+        Files.writeString(fullPath, "{\"peft_type\":\"LORA\",\"r\":2,\"lora_alpha\":4,"
+                + "\"target_modules\":\"model\\\\.layers\\\\.\\\\d+\\\\.self_attn\\\\.(q_proj|v_proj)\"}");
+        assertThat(LoraConfig.read(fullPath).targetModules()).containsExactly("q_proj", "v_proj");
+
+        // "proj" alone is no full match of any module path: PEFT adapts nothing, so loading must refuse
+        Path partial = tmp.resolve("partial.json");
+        Files.writeString(partial, "{\"peft_type\":\"LORA\",\"r\":2,\"target_modules\":\"proj\"}");
+        assertThatThrownBy(() -> LoraConfig.read(partial)).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("partial.json").hasMessageContaining("matches no projection");
+    }
+
     static int[] bits(NDArray a) {
         float[] f = a.toFloatArray();
         int[] b = new int[f.length];

@@ -102,7 +102,12 @@ class ModelLoadingTest {
         float[] scaled = RopeScaling.inverseFrequencies(64, 500000, c.ropeScaling());
         assertThat(scaled[0]).isEqualTo(plain[0]);                    // high frequency: unchanged
         assertThat(scaled[31]).isCloseTo(plain[31] / 32, within(1e-12f)); // low frequency: divided by factor
-        assertThat(scaled[20]).isBetween(plain[20] / 32, plain[20]);    // in between: blended
+        // index 16 lies between the cut-offs: wavelength 2*pi*500000^(16/32) = 4443, between 8192/4 and 8192/1,
+        // so it blends with smooth = (8192/4443 - 1) / (4 - 1) = 0.281
+        double wavelength = 2 * Math.PI / plain[16];
+        double smooth = (8192 / wavelength - 1) / (4 - 1);
+        assertThat(smooth).isStrictlyBetween(0.0, 1.0);
+        assertThat((double) scaled[16]).isCloseTo((1 - smooth) * plain[16] / 32 + smooth * plain[16], within(1e-9));
     }
 
     @Test

@@ -61,6 +61,9 @@ public final class AdapterSlot implements AutoCloseable {
         }
     }
 
+    /** Installed by {@link #close()}: never retained, so nothing can spin on a released entry. */
+    private static final Entry CLOSED = new Entry(null, "closed");
+
     private final AtomicReference<Entry> current;
 
     public AdapterSlot(LoraAdapter initial, String version) {
@@ -70,6 +73,9 @@ public final class AdapterSlot implements AutoCloseable {
     public Lease acquire() {
         while (true) {
             Entry e = current.get();
+            if (e == CLOSED) {
+                throw new IllegalStateException("adapter slot is closed");
+            }
             if (e.retain()) {
                 return new Lease(e);
             }
@@ -78,7 +84,12 @@ public final class AdapterSlot implements AutoCloseable {
 
     /** Installs {@code adapter} (null: base model); the previous one closes when no request uses it. */
     public void swap(LoraAdapter adapter, String version) {
-        Entry old = current.getAndSet(new Entry(adapter, version));
+        Entry fresh = new Entry(adapter, version);
+        Entry old = current.getAndUpdate(e -> e == CLOSED ? CLOSED : fresh);
+        if (old == CLOSED) {
+            fresh.release();
+            throw new IllegalStateException("adapter slot is closed");
+        }
         old.release();
     }
 
@@ -88,6 +99,9 @@ public final class AdapterSlot implements AutoCloseable {
 
     @Override
     public void close() {
-        current.get().release();
+        Entry last = current.getAndSet(CLOSED);
+        if (last != CLOSED) {
+            last.release();
+        }
     }
 }

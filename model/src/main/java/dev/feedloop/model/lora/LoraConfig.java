@@ -129,12 +129,17 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
                 targets.add(e.getAsString());
             }
         } else {
-            // PEFT also accepts a regex over full module names; the projections it can match are what we need.
+            // PEFT also accepts a regex that must match a module's whole path (re.fullmatch), e.g.
+            // "model\\.layers\\.\\d+\\.self_attn\\.(q_proj|v_proj)"
             String regex = t.getAsString();
             for (String p : Weights.PROJECTIONS) {
-                if (("model.layers.0.x." + p).matches(".*" + regex + ".*") || p.matches(regex)) {
+                if (Weights.modulePath(0, p).matches(regex)) {
                     targets.add(p);
                 }
+            }
+            if (targets.isEmpty()) {
+                throw new ModelLoadException(file + ": target_modules regex \"" + regex
+                        + "\" matches no projection path such as " + Weights.modulePath(0, "q_proj"));
             }
         }
         try {
