@@ -11,8 +11,13 @@ import dev.feedloop.trainer.data.ChatTokenizer;
 import dev.feedloop.trainer.run.PolicyScorer;
 import dev.feedloop.trainer.run.SequenceScores;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * {@link PolicyScorer} over one copy of the base weights: the policy is base + the trainable LoRA adapter, the
@@ -49,27 +54,39 @@ public final class LoraPolicyScorer implements PolicyScorer {
     public static LoraPolicyScorer forModel(LanguageModel model, LoraAdapter policy, LoraAdapter reference,
                                             byte[] referenceSource) {
         ModelChatTokenizer tokenizer = new ModelChatTokenizer(model);
-        String fingerprint = ModelChatTokenizer.Fingerprints.sha256(List.of(
-                ModelChatTokenizer.Fingerprints.fileOrEmpty(model.directory().resolve("config.json")),
-                ModelChatTokenizer.Fingerprints.fileOrEmpty(model.directory().resolve("model.safetensors")),
-                ModelChatTokenizer.Fingerprints.fileOrEmpty(model.directory().resolve("model.safetensors.index.json")),
-                ModelChatTokenizer.Fingerprints.text(tokenizer.fingerprint()),
-                ModelChatTokenizer.Fingerprints.text(model.model().dtype().toString()),
-                reference == null ? new byte[0] : referenceSource));
+        List<byte[]> parts = new ArrayList<>();
+        parts.add(ModelChatTokenizer.Fingerprints.fileOrEmpty(model.directory().resolve("config.json")));
+        // every weight file: a single model.safetensors or all shards (the index alone names tensors, not values)
+        for (Path weights : weightFiles(model.directory())) {
+            parts.add(ModelChatTokenizer.Fingerprints.fileOrEmpty(weights));
+        }
+        parts.add(ModelChatTokenizer.Fingerprints.text(tokenizer.fingerprint()));
+        parts.add(ModelChatTokenizer.Fingerprints.text(model.model().dtype().toString()));
+        parts.add(reference == null ? new byte[0] : referenceSource);
+        String fingerprint = ModelChatTokenizer.Fingerprints.sha256(parts);
         return new LoraPolicyScorer(model.model(), tokenizer, policy, reference, fingerprint);
     }
 
     @Override
-    public SequenceScores score(NDManager manager, List<int[]> prompts, List<int[]> completions, boolean adaptersEnabled) {
+    public SequenceScores score(NDManager manager, List<int[]> prompts, List<int[]> completions, boolean adaptersEnabled,
+                                boolean training) {
         List<CausalLM.Sequence> batch = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
             batch.add(new CausalLM.Sequence(ModelChatTokenizer.toLongs(prompts.get(i)), ModelChatTokenizer.toLongs(completions.get(i))));
         }
         if (adaptersEnabled) {
-            return scores(model.logProbs(manager, batch, policy, dropout));
+            return scores(model.logProbs(manager, batch, policy, dropout && training));
         }
         try (NoGrad ignored = NoGrad.enter()) {
             return scores(model.logProbs(manager, batch, reference, false));
+        }
+    }
+
+    private static List<Path> weightFiles(Path directory) {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + directory, e);
         }
     }
 

@@ -151,7 +151,8 @@ public final class PreferenceOptimizer implements AutoCloseable {
         long before = referenceCache.misses();
         for (List<?> batch : microBatches(records, settings.batchSize())) {
             Sequences sequences = sequences(batch);
-            referenceLogps(sequences.prompts(), sequences.completions());
+            int cacheable = cacheableRows(batch);
+            referenceLogps(sequences.prompts().subList(0, cacheable), sequences.completions().subList(0, cacheable));
         }
         return referenceCache.misses() - before;
     }
@@ -163,9 +164,9 @@ public final class PreferenceOptimizer implements AutoCloseable {
         Sequences sequences = sequences(batch);
         int n = batch.size();
         float[] reference = objective.config().needsReference() || batch.get(0) instanceof TokenizedUnary
-                ? referenceLogps(sequences.prompts(), sequences.completions()) : null;
+                ? referenceLogps(step, sequences, cacheableRows(batch)) : null;
         // chosen and rejected (or completions and mismatched completions) in one forward pass of 2n sequences
-        SequenceScores policy = scorer.score(step, sequences.prompts(), sequences.completions(), true);
+        SequenceScores policy = scorer.score(step, sequences.prompts(), sequences.completions(), true, train);
         NDArray first = policy.logps().get("0:" + n);
         NDArray second = policy.logps().get(n + ":");
         NDArray firstTokens = policy.tokenCounts().get("0:" + n);
@@ -195,13 +196,36 @@ public final class PreferenceOptimizer implements AutoCloseable {
                 hasMismatched ? second : null, hasMismatched ? referenceSecond : null, firstTokens, firstLogits));
     }
 
+    /**
+     * Rows whose reference log-prob belongs to a record and can be cached: both sides of a pair; for unary
+     * records only their own completions, since the mismatched rows depend on the batch order.
+     */
+    private static int cacheableRows(List<?> batch) {
+        return batch.get(0) instanceof TokenizedPair ? 2 * batch.size() : batch.size();
+    }
+
+    /** The first {@code cacheable} rows through the cache; the rest (KTO's mismatched rows) scored afresh. */
+    private float[] referenceLogps(NDManager step, Sequences sequences, int cacheable) {
+        List<int[]> prompts = sequences.prompts();
+        List<int[]> completions = sequences.completions();
+        float[] cached = referenceLogps(prompts.subList(0, cacheable), completions.subList(0, cacheable));
+        if (cacheable == prompts.size()) {
+            return cached;
+        }
+        float[] all = java.util.Arrays.copyOf(cached, prompts.size());
+        float[] fresh = scorer.score(step, prompts.subList(cacheable, prompts.size()),
+                completions.subList(cacheable, completions.size()), false, false).logps().toFloatArray();
+        System.arraycopy(fresh, 0, all, cacheable, fresh.length);
+        return all;
+    }
+
     /** Reference log-probs from the cache, computed for the missing ones in one no-grad batch. */
     private float[] referenceLogps(List<int[]> prompts, List<int[]> completions) {
         ReferenceLogpsCache.MissingScorer compute = missing -> {
             try (NDManager step = stepParent.newSubManager()) {
                 List<int[]> missingPrompts = missing.stream().map(prompts::get).toList();
                 List<int[]> missingCompletions = missing.stream().map(completions::get).toList();
-                return scorer.score(step, missingPrompts, missingCompletions, false).logps().toFloatArray();
+                return scorer.score(step, missingPrompts, missingCompletions, false, false).logps().toFloatArray();
             }
         };
         if (referenceCache == null) {

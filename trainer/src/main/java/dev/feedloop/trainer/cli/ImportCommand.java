@@ -84,11 +84,12 @@ final class ImportCommand implements Callable<Integer> {
         CanonicalJsonl.write(output, pairs, unary);
 
         out.print(result.summary());
-        for (ImportIssue issue : result.issues().subList(0, Math.min(20, result.issues().size()))) {
+        int listed = Math.min(20, result.issues().size());
+        for (ImportIssue issue : result.issues().subList(0, listed)) {
             out.println("  " + issue);
         }
-        if (result.issues().size() < result.totalRejected()) {
-            out.println("  ... (" + (result.totalRejected() - result.issues().size()) + " more not listed)");
+        if (listed < result.totalRejected()) {
+            out.println("  ... (" + (result.totalRejected() - listed) + " more not listed)");
         }
         out.println("wrote " + pairs.size() + " pairs and " + unary.size() + " unary records to " + output);
         out.flush();

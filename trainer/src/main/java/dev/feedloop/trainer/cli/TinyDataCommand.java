@@ -20,7 +20,7 @@ final class TinyDataCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, description = "Directory for corpus.jsonl, tokenizer.json, tokenizer_config.json.")
     Path output;
 
-    @Option(names = "--seed", description = "Corpus seed (default: the shipped model's seed).")
+    @Option(names = "--seed", description = "Corpus seed (default: SyntheticChatCorpus.DEFAULT_SEED; the shipped model's corpus comes from tiny-model --seed 7).")
     Long seed;
 
     @Option(names = "--conversations", defaultValue = "20000", description = "(default: ${DEFAULT-VALUE})")

@@ -25,7 +25,7 @@ public final class Conversions {
     /**
      * Pairs every desirable completion of a prompt with every undesirable completion of the same prompt (identical
      * messages), in input order, at most {@code maxPairsPerPrompt} per prompt (0 = no limit). Prompts with only one
-     * kind of feedback give no pair.
+     * kind of feedback give no pair, and neither does an up- and a down-vote on the same text (it teaches nothing).
      */
     public static List<PreferencePair> unaryToPairs(List<UnaryRecord> records, int maxPairsPerPrompt) {
         Map<List<ChatMessage>, List<UnaryRecord>> byPrompt = new LinkedHashMap<>();
@@ -42,6 +42,9 @@ public final class Conversions {
                 for (UnaryRecord bad : undesirable) {
                     if (maxPairsPerPrompt > 0 && made == maxPairsPerPrompt) {
                         break outer;
+                    }
+                    if (good.completion().strip().equals(bad.completion().strip())) {
+                        continue;
                     }
                     pairs.add(PreferencePair.of(group.getKey(), good.completion(), bad.completion()));
                     made++;

@@ -142,8 +142,14 @@ public final class PreferenceImporter {
         ParsedRecords parsed;
         try {
             parsed = RecordParser.parse(record, state.format);
-        } catch (MalformedRecordException | IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+        } catch (MalformedRecordException e) {
             malformed(state, lineNumber, state.format.cliName() + ": " + e.getMessage(), accumulator);
+            return;
+        } catch (RuntimeException e) {
+            // whatever shape a bad record has (a string where an array belongs, a missing field), it is one
+            // malformed record at file:line, never the end of the import
+            malformed(state, lineNumber, state.format.cliName() + ": " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), accumulator);
             return;
         }
         for (PreferencePair pair : parsed.pairs()) {

@@ -19,5 +19,8 @@ public record EvaluationConfig(List<Path> dataFiles, DatasetFormat format, Path 
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1");
         }
+        if (reference == ReferenceKind.PREVIOUS && referenceAdapter == null) {
+            throw new IllegalArgumentException("reference=previous needs the previous adapter's directory");
+        }
     }
 }

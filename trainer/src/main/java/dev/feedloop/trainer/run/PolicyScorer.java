@@ -7,7 +7,7 @@ import dev.feedloop.trainer.data.ChatTokenizer;
 import java.util.List;
 
 /**
- * What the training loop needs from the model module (to be implemented there): batched completion log-probs with
+ * What the training loop needs from the model: batched completion log-probs with
  * the adapter on (the policy, recorded for autograd inside a GradientCollector) or off (the reference, no gradient),
  * the trainable LoRA parameters, and the chat tokenizer. The loop then feeds {@link SequenceScores} into
  * {@code PairLogps}/{@code UnaryLogps} and {@code PreferenceObjective}, and the parameters into {@code AdamW}.
@@ -16,8 +16,10 @@ public interface PolicyScorer {
     /**
      * @param manager         the step's scratch manager; every returned array must live in it
      * @param adaptersEnabled true for the policy, false for the base-model reference
+     * @param training        true only inside a training step: turns on LoRA dropout (evaluation is deterministic)
      */
-    SequenceScores score(NDManager manager, List<int[]> prompts, List<int[]> completions, boolean adaptersEnabled);
+    SequenceScores score(NDManager manager, List<int[]> prompts, List<int[]> completions, boolean adaptersEnabled,
+                         boolean training);
 
     /** The LoRA A/B matrices, each with a gradient attached. */
     List<NDArray> trainableParameters();

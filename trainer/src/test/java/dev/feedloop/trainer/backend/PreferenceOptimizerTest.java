@@ -105,7 +105,7 @@ class PreferenceOptimizerTest {
             assertThat(cache.get(first.prompt(), first.chosen())).isCloseTo((float) base, within(1e-3f));
             assertThat(Math.abs(policy - base)).isGreaterThan(1e-3);
             try (NDManager step = model.model().manager().newSubManager()) {
-                float reference = scorer.score(step, List.of(first.prompt()), List.of(first.chosen()), false).logps().getFloat(0);
+                float reference = scorer.score(step, List.of(first.prompt()), List.of(first.chosen()), false, false).logps().getFloat(0);
                 assertThat((double) reference).isCloseTo(base, within(1e-3));
             }
         }
@@ -120,7 +120,7 @@ class PreferenceOptimizerTest {
             List<List<?>> batches = PreferenceOptimizer.microBatches(tokenized(scorer, pairs(8)), 4);
             optimizer.step(batches, 1e-3); // the first step creates the optimizer's moments
             int arrays = model.model().manager().getManagedArrays().size();
-            for (int step = 0; step < 20; step++) {
+            for (int step = 0; step < 3; step++) { // the count is compared exactly: one leaked array per step shows
                 optimizer.step(batches, 1e-3);
             }
             assertThat(model.model().manager().getManagedArrays().size()).isEqualTo(arrays);
@@ -156,7 +156,9 @@ class PreferenceOptimizerTest {
             Map<String, Double> metrics = optimizer.trainWindow(unary, 1,
                     new LearningRateSchedule(1e-3, 0, 0, ScheduleType.CONSTANT), new TrainingRandom(1));
             assertThat(optimizer.optimizerSteps()).isEqualTo(2);
-            assertThat(metrics.get("loss")).isFinite().isBetween(0.0, 1.0 + 1e-6); // KTO losses are 1 - sigmoid, weights 1
+            // a fresh adapter (B = 0) is the reference, so every KTO term starts at 1 - sigmoid(0) = 0.5;
+            // two steps at lr 1e-3 barely move it
+            assertThat(metrics.get("loss")).isCloseTo(0.5, within(0.05));
             assertThat(metrics).containsKeys("kl", "rewards/chosen", "rewards/rejected");
             assertThat(metrics.get("kl")).isGreaterThanOrEqualTo(0.0); // z0 is clamped at 0
         }

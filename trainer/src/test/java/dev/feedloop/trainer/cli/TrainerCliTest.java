@@ -144,6 +144,7 @@ class TrainerCliTest {
         assertThat(outcome.exitCode()).isEqualTo(TrainerCli.USAGE_FAILURE);
         assertThat(outcome.err()).contains("label smoothing must be in [0, 0.5)");
         Outcome previous = run("train", "--data", "pairs.jsonl", "--model", "m", "-o", "o", "--reference", "PREVIOUS");
+        assertThat(previous.exitCode()).isEqualTo(TrainerCli.USAGE_FAILURE);
         assertThat(previous.err()).contains("reference=previous needs the previous adapter");
     }
 

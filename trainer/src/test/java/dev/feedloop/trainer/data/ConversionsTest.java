@@ -36,6 +36,14 @@ class ConversionsTest {
     }
 
     @Test
+    void anUpAndADownVoteOnTheSameTextGiveNoPair() {
+        List<UnaryRecord> records = List.of(
+                UnaryRecord.of(HELLO, "Hi!", true), UnaryRecord.of(HELLO, " Hi! ", false), UnaryRecord.of(HELLO, "Go away.", false));
+        assertThat(Conversions.unaryToPairs(records, 0)).extracting(PreferencePair::chosen, PreferencePair::rejected)
+                .containsExactly(tuple("Hi!", "Go away."));
+    }
+
+    @Test
     void rankingOfKAnswersGivesKTimesKMinusOneOverTwoPairs() {
         List<PreferencePair> pairs = Conversions.rankingToPairs(HELLO, List.of("a", "b", "c", "d"));
         assertThat(pairs).hasSize(4 * 3 / 2);

@@ -179,6 +179,20 @@ class ImporterTest {
     }
 
     @Test
+    void aRecordOfTheWrongShapeIsOneMalformedLineNotTheEndOfTheImport() throws IOException {
+        // "scores" must be an array: Gson's cast fails inside the parser, which must not escape the importer
+        Path file = write("ranked.jsonl",
+                "{\"prompt\": \"Pick one\", \"completions\": [\"a\", \"b\"], \"scores\": \"high\"}",
+                "{\"prompt\": \"Pick one\", \"completions\": [\"best\", \"worst\"]}");
+        ImportResult result = importAll(file);
+        assertThat(result.pairs()).extracting(PreferencePair::chosen).containsExactly("best");
+        assertThat(result.issues()).singleElement().satisfies(issue -> {
+            assertThat(issue.line()).isEqualTo(1L);
+            assertThat(issue.toString()).startsWith(file + ":1: malformed: ranked: ClassCastException");
+        });
+    }
+
+    @Test
     void strictModeFailsAtTheFirstMalformedLine() throws IOException {
         Path file = write("strict.jsonl",
                 "{\"prompt\": \"What is the capital of France?\", \"chosen\": \"Paris.\", \"rejected\": \"Nice.\"}",

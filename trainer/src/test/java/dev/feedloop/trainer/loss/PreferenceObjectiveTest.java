@@ -220,10 +220,10 @@ class PreferenceObjectiveTest {
     void rewardMetricsAreNamedAsTrlNamesThem() {
         // rewards = beta (pi - ref): chosen [0.1, -0.1], rejected [-0.1, 0]
         // accuracies: 0.1 > -0.1 yes, -0.1 > 0 no -> 0.5; margins mean(0.2, -0.1) = 0.05
-        // logits: token-weighted mean of per-sequence mean logits: chosen (1*2 + 4*4)/6 = 3, rejected (2*4 + 5*2)/6 = 3
+        // logits: token-weighted mean of per-sequence mean logits: chosen (1*2 + 4*4)/6 = 3, rejected (2*4 + 6*2)/6 = 3.3333
         PairLogps withLogits = new PairLogps(policyChosen, policyRejected, batch.referenceChosen(), batch.referenceRejected(),
                 batch.chosenTokens(), batch.rejectedTokens(),
-                manager.create(new float[]{1, 4}), manager.create(new float[]{2, 5}), null);
+                manager.create(new float[]{1, 4}), manager.create(new float[]{2, 6}), null);
         LossResult result = new PreferenceObjective(LossConfig.of(LossType.SIGMOID)).pairLoss(withLogits);
         assertThat(result.metrics()).containsKeys("loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies",
                 "rewards/margins", "logps/chosen", "logps/rejected", "logits/chosen", "logits/rejected");
@@ -234,7 +234,7 @@ class PreferenceObjectiveTest {
         assertThat(result.metric("logps/chosen")).isCloseTo(-6.5, within(1e-6));
         assertThat(result.metric("logps/rejected")).isCloseTo(-7.0, within(1e-6));
         assertThat(result.metric("logits/chosen")).isCloseTo(3.0, within(1e-6));
-        assertThat(result.metric("logits/rejected")).isCloseTo(3.0, within(1e-6));
+        assertThat(result.metric("logits/rejected")).isCloseTo(20.0 / 6, within(1e-6));
     }
 
     @Test
