@@ -35,16 +35,14 @@ public final class FeedbackStreamsApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final FeedbackStreamsMetrics metrics;
   private final ScheduledExecutorService metricsLog;
-  private final StreamsSettings settings;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicReference<FeedbackStreamsMetrics.Snapshot> lastLogged =
       new AtomicReference<>(FeedbackStreamsMetrics.Snapshot.empty());
   private volatile long lastLoggedAt = System.currentTimeMillis();
 
-  private FeedbackStreamsApp(KafkaStreams streams, FeedbackStreamsMetrics metrics, StreamsSettings settings) {
+  private FeedbackStreamsApp(KafkaStreams streams, FeedbackStreamsMetrics metrics) {
     this.streams = streams;
     this.metrics = metrics;
-    this.settings = settings;
     this.metricsLog =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -71,7 +69,7 @@ public final class FeedbackStreamsApp implements AutoCloseable {
     Properties properties = new Properties();
     properties.putAll(settings.streamsConfig(kafka, brokers));
     KafkaStreams streams = new KafkaStreams(FeedbackTopology.build(topics, settings, metrics), properties);
-    FeedbackStreamsApp app = new FeedbackStreamsApp(streams, metrics, settings);
+    FeedbackStreamsApp app = new FeedbackStreamsApp(streams, metrics);
     streams.setUncaughtExceptionHandler(
         exception -> {
           // bad input is dead-lettered; what arrives here is a bug or a lost cluster: stop rather than spin
@@ -114,16 +112,8 @@ public final class FeedbackStreamsApp implements AutoCloseable {
     return false;
   }
 
-  public KafkaStreams.State state() {
-    return streams.state();
-  }
-
   public FeedbackStreamsMetrics metrics() {
     return metrics;
-  }
-
-  public StreamsSettings settings() {
-    return settings;
   }
 
   /** Blocks until the application stopped (closed, or shut down after an error). */

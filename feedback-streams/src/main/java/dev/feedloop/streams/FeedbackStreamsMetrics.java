@@ -40,10 +40,6 @@ public final class FeedbackStreamsMetrics {
     return new FeedbackStreamsMetrics(new SimpleMeterRegistry());
   }
 
-  public MeterRegistry registry() {
-    return registry;
-  }
-
   void recordIn(String topic) {
     registry.counter(RECORDS_IN, "topic", topic).increment();
   }
@@ -105,10 +101,6 @@ public final class FeedbackStreamsMetrics {
 
     public long deadLettersTotal() {
       return deadLetters.values().stream().mapToLong(Long::longValue).sum();
-    }
-
-    public long recordsInTotal() {
-      return recordsIn.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** One log line: what happened since {@code previous}. */

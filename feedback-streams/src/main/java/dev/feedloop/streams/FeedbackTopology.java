@@ -43,8 +43,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * generations ─decode─┐
- * feedback ───decode──┴─ watch ─ left join (join window + grace) ─ gate: unknown generation, duplicate feedback id
- *   ├─ CHOICE ─ re-key by other candidate ─ left join generations ─ pair
+ * feedback ───decode──┴─ watch ─ join (join window + grace) ─ gate: duplicate feedback id; the watch: unknown generation
+ *   ├─ CHOICE ─ re-key by other candidate ─ join generations ─ pair
  *   ├─ EDIT ─ pair (edited text chosen)
  *   └─ votes ─ settle per (generation, user) ─ unary ─┬─ re-key by prompt ─ pair up/down votes
  * all records ─ validate ─ re-key by user ─ record-id dedup + per-user cap ─ out, keyed by prompt hash
@@ -117,7 +117,7 @@ public final class FeedbackTopology {
     KStream<String, JoinedFeedback> joined =
         accepted(
             feedback
-                .leftJoin(
+                .join(
                     generations,
                     (sourced, generation) -> new JoinedFeedback(sourced.feedback(), sourced.origin(), generation, null),
                     joinWindows,
@@ -163,7 +163,7 @@ public final class FeedbackTopology {
     KStream<String, JoinedFeedback> completeChoices =
         accepted(
             choicesByOther
-                .leftJoin(
+                .join(
                     generations,
                     JoinedFeedback::withOther,
                     joinWindows,

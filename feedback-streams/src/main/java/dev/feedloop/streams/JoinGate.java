@@ -53,10 +53,8 @@ final class JoinGate extends ContextualProcessor<String, JoinedFeedback, String,
 
   @Override
   public void process(Record<String, JoinedFeedback> record) {
+    // an inner join: unmatched feedback never arrives here, the JoinWatch dead-letters it when its window closed
     JoinedFeedback joined = record.value();
-    if ((choiceStage ? joined.other() : joined.generation()) == null) {
-      return; // unmatched: the JoinWatch answers for it when its window has closed
-    }
     String feedbackId = joined.feedback().getFeedbackId();
     pending.delete(feedbackId);
     if (choiceStage) {

@@ -145,11 +145,7 @@ public record StreamsSettings(
     config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     config.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     // opts in to the Kafka 5.0 default now, which also silences a warning at every start
-    config.put("processing.exception.handler.global.enabled", true);
-    // Unknown-generation dead letters come from the left join's outer results. Kafka throttles
-    // that check to once per wall-clock second by default, so a burst followed by silence would
-    // hold them back; the check is a bounded range scan, cheap to run per record.
-    config.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
+    config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     return config;
   }
 
@@ -162,9 +158,9 @@ public record StreamsSettings(
         userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
   }
 
-  public StreamsSettings withStateDirectory(Path directory) {
-    return new StreamsSettings(applicationId, directory, processingGuarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
+  public StreamsSettings withThreads(int streamThreads) {
+    return new StreamsSettings(applicationId, stateDirectory, processingGuarantee, joinWindow, grace, pairingWindow, userCap,
+        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, streamThreads, metricsInterval, maxTaskIdle);
   }
 
   public StreamsSettings withWindows(Duration join, Duration pairing, Duration lateness) {

@@ -26,7 +26,7 @@ public final class DeadLetters {
         .build();
   }
 
-  /** A rejection after decoding: the feedback is re-encoded as it was read (same schema, same bytes). */
+  /** A rejection after decoding: the feedback re-encoded with the current schema (older writers' bytes differ). */
   public static DeadLetter forFeedback(
       FeedbackReceived feedback, Origin origin, DeadLetterReason reason, String detail, long timestamp) {
     return raw(
