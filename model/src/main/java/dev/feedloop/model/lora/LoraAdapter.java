@@ -139,7 +139,7 @@ public final class LoraAdapter implements AutoCloseable {
         return c;
     }
 
-    /** True when no tensor holds NaN or infinity (serving checks this before swapping an adapter in). */
+    /** True when no tensor holds NaN or infinity (for a server to check before swapping an adapter in). */
     public boolean allFinite() {
         for (LoraParameter p : parameters()) {
             for (float v : p.array().toType(DataType.FLOAT32, false).toFloatArray()) {
