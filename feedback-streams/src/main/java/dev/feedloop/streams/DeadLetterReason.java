@@ -1,16 +1,19 @@
 package dev.feedloop.streams;
 
 /**
- * Why a record went to the dead-letter topic. The codes are stable: dashboards, alerts and
- * replays select on them.
+ * Why a record went to the dead-letter topic. The codes are stable: dashboards, alerts and replays
+ * select on them.
  */
 public enum DeadLetterReason {
   /** The bytes are not an event of the topic's type (corrupt, foreign or unknown schema). */
   UNDECODABLE("undecodable"),
   /** A generation whose record key is not its generation_id (it would miss its feedback). */
   INVALID_GENERATION("invalid-generation"),
-  /** Feedback that cannot mean anything: CHOICE without (or against itself as) the other candidate,
-   *  EDIT without text, a blank user, a key that is not its generation_id, candidates of different prompts. */
+  /**
+   * Feedback that cannot mean anything: CHOICE without (or against itself as) the other candidate,
+   * EDIT without text, a blank user, a key that is not its generation_id, candidates of different
+   * prompts.
+   */
   INVALID_FEEDBACK("invalid-feedback"),
   /** No generation with that id arrived within the join window plus grace. */
   UNKNOWN_GENERATION("unknown-generation"),

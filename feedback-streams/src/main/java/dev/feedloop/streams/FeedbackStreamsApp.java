@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The feedback topology as a running Kafka Streams application: creates the loop's missing
- * topics, starts the topology, logs a metrics line per interval and shuts down cleanly.
- * Runs on its own ({@link #main}) or embedded in another process (the all-in-one launcher).
+ * The feedback topology as a running Kafka Streams application: creates the loop's missing topics,
+ * starts the topology, logs a metrics line per interval and shuts down cleanly. Runs on its own
+ * ({@link #main}) or embedded in another process (the all-in-one launcher).
  */
 public final class FeedbackStreamsApp implements AutoCloseable {
 
@@ -54,7 +54,10 @@ public final class FeedbackStreamsApp implements AutoCloseable {
 
   /** Creates missing topics, then starts the topology; returns without waiting for it to run. */
   public static FeedbackStreamsApp start(
-      KafkaClientSettings kafka, TopicNames topics, StreamsSettings settings, MeterRegistry registry) {
+      KafkaClientSettings kafka,
+      TopicNames topics,
+      StreamsSettings settings,
+      MeterRegistry registry) {
     int brokers;
     try (Admin admin = Admin.create(kafka.clientConfig())) {
       TopicBootstrap.ensureTopics(admin, TopicSpec.catalog(topics));
@@ -63,16 +66,20 @@ public final class FeedbackStreamsApp implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reaching the cluster", e);
     } catch (Exception e) {
-      throw new IllegalStateException("cannot reach the Kafka cluster at " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot reach the Kafka cluster at " + kafka.bootstrapServers() + ": " + e.getMessage(),
+          e);
     }
     FeedbackStreamsMetrics metrics = new FeedbackStreamsMetrics(registry);
     Properties properties = new Properties();
     properties.putAll(settings.streamsConfig(kafka, brokers));
-    KafkaStreams streams = new KafkaStreams(FeedbackTopology.build(topics, settings, metrics), properties);
+    KafkaStreams streams =
+        new KafkaStreams(FeedbackTopology.build(topics, settings, metrics), properties);
     FeedbackStreamsApp app = new FeedbackStreamsApp(streams, metrics);
     streams.setUncaughtExceptionHandler(
         exception -> {
-          // bad input is dead-lettered; what arrives here is a bug or a lost cluster: stop rather than spin
+          // bad input is dead-lettered; what arrives here is a bug or a lost cluster: stop rather
+          // than spin
           log.error("feedback-streams stops on an unexpected error", exception);
           return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -147,7 +154,8 @@ public final class FeedbackStreamsApp implements AutoCloseable {
    */
   public static void main(String[] args) throws InterruptedException {
     Map<String, String> environment = System.getenv();
-    String servers = KafkaClientSettings.externalBootstrapServers(environment).orElse("localhost:9092");
+    String servers =
+        KafkaClientSettings.externalBootstrapServers(environment).orElse("localhost:9092");
     Path dataDirectory = Path.of(environment.getOrDefault("FEEDLOOP_DATA_DIR", "runs/local"));
     FeedbackStreamsApp app =
         start(

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The topology's counters in a Micrometer registry (the app's, or a private one). Under
- * exactly-once a retried transaction counts its records again: these are operating figures,
- * the output topics are the truth.
+ * exactly-once a retried transaction counts its records again: these are operating figures, the
+ * output topics are the truth.
  */
 public final class FeedbackStreamsMetrics {
 
@@ -45,7 +45,9 @@ public final class FeedbackStreamsMetrics {
   }
 
   void pairOut(PairSource source) {
-    registry.counter(PAIRS_OUT, "source", source.name().toLowerCase(java.util.Locale.ROOT)).increment();
+    registry
+        .counter(PAIRS_OUT, "source", source.name().toLowerCase(java.util.Locale.ROOT))
+        .increment();
   }
 
   void unaryOut() {
@@ -69,9 +71,15 @@ public final class FeedbackStreamsMetrics {
     return new Snapshot(
         byTag(RECORDS_IN, "topic"),
         byTag(PAIRS_OUT, "source"),
-        (long) Search.in(registry).name(UNARY_OUT).counters().stream().mapToDouble(Counter::count).sum(),
+        (long)
+            Search.in(registry).name(UNARY_OUT).counters().stream()
+                .mapToDouble(Counter::count)
+                .sum(),
         byTag(DEAD_LETTERS, "reason"),
-        (long) Search.in(registry).name(DUPLICATES).counters().stream().mapToDouble(Counter::count).sum(),
+        (long)
+            Search.in(registry).name(DUPLICATES).counters().stream()
+                .mapToDouble(Counter::count)
+                .sum(),
         joinLag.count(),
         joinLag.totalAmount(),
         joinLag.max());
@@ -106,7 +114,8 @@ public final class FeedbackStreamsMetrics {
     /** One log line: what happened since {@code previous}. */
     public String describeSince(Snapshot previous, long elapsedMillis) {
       long joinsSince = joins - previous.joins;
-      double meanLag = joinsSince == 0 ? 0 : (joinLagTotalMillis - previous.joinLagTotalMillis) / joinsSince;
+      double meanLag =
+          joinsSince == 0 ? 0 : (joinLagTotalMillis - previous.joinLagTotalMillis) / joinsSince;
       return String.format(
           java.util.Locale.ROOT,
           "feedback-streams last %ds: records in %s, pairs out %d %s, unary out %d, dead-lettered %d %s, "
@@ -126,12 +135,13 @@ public final class FeedbackStreamsMetrics {
 
     private static Map<String, Long> delta(Map<String, Long> now, Map<String, Long> before) {
       Map<String, Long> delta = new TreeMap<>();
-      now.forEach((key, value) -> {
-        long d = value - before.getOrDefault(key, 0L);
-        if (d != 0) {
-          delta.put(key, d);
-        }
-      });
+      now.forEach(
+          (key, value) -> {
+            long d = value - before.getOrDefault(key, 0L);
+            if (d != 0) {
+              delta.put(key, d);
+            }
+          });
       return delta;
     }
 

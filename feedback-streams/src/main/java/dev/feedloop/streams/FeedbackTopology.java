@@ -38,8 +38,8 @@ import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The feedback topology, built in one place: generations and feedback (keyed by generation id)
- * in; preference pairs and unary records (keyed by prompt hash) and dead letters out.
+ * The feedback topology, built in one place: generations and feedback (keyed by generation id) in;
+ * preference pairs and unary records (keyed by prompt hash) and dead letters out.
  *
  * <pre>
  * generations ─decode─┐
@@ -50,15 +50,17 @@ import org.apache.kafka.streams.state.Stores;
  * all records ─ validate ─ re-key by user ─ record-id dedup + per-user cap ─ out, keyed by prompt hash
  * </pre>
  *
- * Inputs are read as raw bytes so that undecodable records become dead letters with their
- * original bytes instead of stopping the application. Every processor, store and internal topic
- * is named, so that names stay stable across releases and restarts.
+ * Inputs are read as raw bytes so that undecodable records become dead letters with their original
+ * bytes instead of stopping the application. Every processor, store and internal topic is named, so
+ * that names stay stable across releases and restarts.
  */
 public final class FeedbackTopology {
 
   private static final Serde<String> KEYS = Serdes.String();
-  private static final EventSerde<GenerationLogged> GENERATIONS = EventSerde.of(GenerationLogged.class);
-  private static final EventSerde<FeedbackReceived> FEEDBACK = EventSerde.of(FeedbackReceived.class);
+  private static final EventSerde<GenerationLogged> GENERATIONS =
+      EventSerde.of(GenerationLogged.class);
+  private static final EventSerde<FeedbackReceived> FEEDBACK =
+      EventSerde.of(FeedbackReceived.class);
   private static final EventSerde<PreferencePair> PAIRS = EventSerde.of(PreferencePair.class);
   private static final EventSerde<UnaryFeedback> UNARY = EventSerde.of(UnaryFeedback.class);
   private static final EventSerde<DeadLetter> DEAD_LETTERS = EventSerde.of(DeadLetter.class);
@@ -69,7 +71,8 @@ public final class FeedbackTopology {
     return build(topics, settings, FeedbackStreamsMetrics.inMemory());
   }
 
-  public static Topology build(TopicNames topics, StreamsSettings settings, FeedbackStreamsMetrics metrics) {
+  public static Topology build(
+      TopicNames topics, StreamsSettings settings, FeedbackStreamsMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
     addStores(builder);
     List<KStream<String, DeadLetter>> deadLetters = new ArrayList<>();
@@ -80,46 +83,68 @@ public final class FeedbackTopology {
 
     KStream<String, GenerationLogged> generations =
         accepted(
-            builder
-                .stream(topics.generations(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("generations-source"))
+            builder.stream(
+                    topics.generations(),
+                    Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName("generations-source"))
                 .process(
-                    () -> new InputDecoder<>(GENERATIONS, FeedbackTopology::checkGeneration, (event, origin) -> event, metrics),
+                    () ->
+                        new InputDecoder<>(
+                            GENERATIONS,
+                            FeedbackTopology::checkGeneration,
+                            (event, origin) -> event,
+                            metrics),
                     Named.as("decode-generations")),
             "generations",
             deadLetters);
     KStream<String, SourcedFeedback> decodedFeedback =
         accepted(
-            builder
-                .stream(topics.feedback(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("feedback-source"))
+            builder.stream(
+                    topics.feedback(),
+                    Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName("feedback-source"))
                 .process(
-                    () -> new InputDecoder<>(FEEDBACK, FeedbackTopology::checkFeedback, SourcedFeedback::new, metrics),
+                    () ->
+                        new InputDecoder<>(
+                            FEEDBACK,
+                            FeedbackTopology::checkFeedback,
+                            SourcedFeedback::new,
+                            metrics),
                     Named.as("decode-feedback")),
             "feedback",
             deadLetters);
     KStream<String, SourcedFeedback> feedback =
         accepted(
             decodedFeedback.process(
-                () -> new JoinWatch<SourcedFeedback>(
-                    settings,
-                    JoinGate.PENDING_FEEDBACK,
-                    JoinGate.PENDING_FEEDBACK_DEADLINES,
-                    sourced -> new JoinedFeedback(sourced.feedback(), sourced.origin(), null, null),
-                    (unmatched, streamTime) ->
-                        DeadLetters.forFeedback(unmatched.feedback(), unmatched.origin(), DeadLetterReason.UNKNOWN_GENERATION,
-                            unknownDetail(unmatched.feedback().getGenerationId(), settings), streamTime)),
+                () ->
+                    new JoinWatch<SourcedFeedback>(
+                        settings,
+                        JoinGate.PENDING_FEEDBACK,
+                        JoinGate.PENDING_FEEDBACK_DEADLINES,
+                        sourced ->
+                            new JoinedFeedback(sourced.feedback(), sourced.origin(), null, null),
+                        (unmatched, streamTime) ->
+                            DeadLetters.forFeedback(
+                                unmatched.feedback(),
+                                unmatched.origin(),
+                                DeadLetterReason.UNKNOWN_GENERATION,
+                                unknownDetail(unmatched.feedback().getGenerationId(), settings),
+                                streamTime)),
                 Named.as("feedback-join-watch"),
                 JoinGate.PENDING_FEEDBACK,
                 JoinGate.PENDING_FEEDBACK_DEADLINES),
             "feedback-join-watch",
             deadLetters);
 
-    JoinWindows joinWindows = JoinWindows.ofTimeDifferenceAndGrace(settings.joinWindow(), settings.grace());
+    JoinWindows joinWindows =
+        JoinWindows.ofTimeDifferenceAndGrace(settings.joinWindow(), settings.grace());
     KStream<String, JoinedFeedback> joined =
         accepted(
             feedback
                 .join(
                     generations,
-                    (sourced, generation) -> new JoinedFeedback(sourced.feedback(), sourced.origin(), generation, null),
+                    (sourced, generation) ->
+                        new JoinedFeedback(sourced.feedback(), sourced.origin(), generation, null),
                     joinWindows,
                     StreamJoined.with(KEYS, sourcedFeedback, GENERATIONS)
                         .withName("feedback-generation-join")
@@ -136,25 +161,38 @@ public final class FeedbackTopology {
     Map<String, KStream<String, JoinedFeedback>> byKind =
         joined
             .split(Named.as("kind-"))
-            .branch((key, value) -> value.feedback().getKind() == FeedbackKind.CHOICE, Branched.as("choice"))
-            .branch((key, value) -> value.feedback().getKind() == FeedbackKind.EDIT, Branched.as("edit"))
+            .branch(
+                (key, value) -> value.feedback().getKind() == FeedbackKind.CHOICE,
+                Branched.as("choice"))
+            .branch(
+                (key, value) -> value.feedback().getKind() == FeedbackKind.EDIT,
+                Branched.as("edit"))
             .defaultBranch(Branched.as("vote"));
 
     KStream<String, JoinedFeedback> choicesByOther =
         accepted(
             byKind
                 .get("kind-choice")
-                .selectKey((key, choice) -> choice.feedback().getOtherGenerationId(), Named.as("choice-key-by-other-generation"))
-                .repartition(Repartitioned.with(KEYS, joinedFeedback).withName("choice-by-other-generation"))
+                .selectKey(
+                    (key, choice) -> choice.feedback().getOtherGenerationId(),
+                    Named.as("choice-key-by-other-generation"))
+                .repartition(
+                    Repartitioned.with(KEYS, joinedFeedback).withName("choice-by-other-generation"))
                 .process(
-                    () -> new JoinWatch<JoinedFeedback>(
-                        settings,
-                        JoinGate.PENDING_CHOICES,
-                        JoinGate.PENDING_CHOICES_DEADLINES,
-                        choice -> choice,
-                        (unmatched, streamTime) ->
-                            DeadLetters.forFeedback(unmatched.feedback(), unmatched.origin(), DeadLetterReason.UNKNOWN_GENERATION,
-                                unknownDetail(unmatched.feedback().getOtherGenerationId(), settings), streamTime)),
+                    () ->
+                        new JoinWatch<JoinedFeedback>(
+                            settings,
+                            JoinGate.PENDING_CHOICES,
+                            JoinGate.PENDING_CHOICES_DEADLINES,
+                            choice -> choice,
+                            (unmatched, streamTime) ->
+                                DeadLetters.forFeedback(
+                                    unmatched.feedback(),
+                                    unmatched.origin(),
+                                    DeadLetterReason.UNKNOWN_GENERATION,
+                                    unknownDetail(
+                                        unmatched.feedback().getOtherGenerationId(), settings),
+                                    streamTime)),
                     Named.as("choice-join-watch"),
                     JoinGate.PENDING_CHOICES,
                     JoinGate.PENDING_CHOICES_DEADLINES),
@@ -170,15 +208,24 @@ public final class FeedbackTopology {
                     StreamJoined.with(KEYS, joinedFeedback, GENERATIONS)
                         .withName("choice-other-join")
                         .withStoreName("choice-other-join"))
-                .process(() -> new JoinGate(settings, metrics, true), Named.as("choice-gate"), JoinGate.PENDING_CHOICES),
+                .process(
+                    () -> new JoinGate(settings, metrics, true),
+                    Named.as("choice-gate"),
+                    JoinGate.PENDING_CHOICES),
             "choice",
             deadLetters);
     KStream<String, Candidate> choicePairs =
-        accepted(completeChoices.mapValues(FeedbackTopology::choicePair, Named.as("choice-pair")), "choice-pair", deadLetters);
+        accepted(
+            completeChoices.mapValues(FeedbackTopology::choicePair, Named.as("choice-pair")),
+            "choice-pair",
+            deadLetters);
     KStream<String, Candidate> editPairs =
         byKind
             .get("kind-edit")
-            .mapValues(edit -> Candidate.pair(TrainingRecords.fromEdit(edit), edit.feedback(), edit.origin()), Named.as("edit-pair"));
+            .mapValues(
+                edit ->
+                    Candidate.pair(TrainingRecords.fromEdit(edit), edit.feedback(), edit.origin()),
+                Named.as("edit-pair"));
 
     KStream<String, Candidate> settledVotes =
         accepted(
@@ -191,22 +238,33 @@ public final class FeedbackTopology {
                     VoteSettler.DEADLINE_STORE),
             "vote-settler",
             deadLetters);
-    KStream<String, Candidate> validUnary = validated(settledVotes, validator, "unary", deadLetters);
+    KStream<String, Candidate> validUnary =
+        validated(settledVotes, validator, "unary", deadLetters);
     KStream<String, Candidate> votePairs =
         validUnary
             .selectKey((key, vote) -> vote.promptHash(), Named.as("votes-key-by-prompt"))
             .repartition(Repartitioned.with(KEYS, candidates).withName("votes-by-prompt"))
-            .process(() -> new VotePairer(settings), Named.as("vote-pairer"), VotePairer.STORE, VotePairer.DEADLINE_STORE);
+            .process(
+                () -> new VotePairer(settings),
+                Named.as("vote-pairer"),
+                VotePairer.STORE,
+                VotePairer.DEADLINE_STORE);
     KStream<String, Candidate> validPairs =
-        validated(choicePairs.merge(editPairs, Named.as("merge-edit-pairs")).merge(votePairs, Named.as("merge-vote-pairs")),
-            validator, "pair", deadLetters);
+        validated(
+            choicePairs
+                .merge(editPairs, Named.as("merge-edit-pairs"))
+                .merge(votePairs, Named.as("merge-vote-pairs")),
+            validator,
+            "pair",
+            deadLetters);
 
     KStream<String, Candidate> released =
         accepted(
             validUnary
                 .merge(validPairs, Named.as("merge-training-records"))
                 .selectKey((key, record) -> record.userId(), Named.as("records-key-by-user"))
-                .repartition(Repartitioned.with(KEYS, candidates).withName("training-records-by-user"))
+                .repartition(
+                    Repartitioned.with(KEYS, candidates).withName("training-records-by-user"))
                 .process(
                     () -> new UserCapGuard(settings, metrics),
                     Named.as("user-cap"),
@@ -229,12 +287,18 @@ public final class FeedbackTopology {
 
     KStream<String, DeadLetter> allDeadLetters = deadLetters.get(0);
     for (int i = 1; i < deadLetters.size(); i++) {
-      allDeadLetters = allDeadLetters.merge(deadLetters.get(i), Named.as("merge-dead-letters-" + i));
+      allDeadLetters =
+          allDeadLetters.merge(deadLetters.get(i), Named.as("merge-dead-letters-" + i));
     }
     allDeadLetters
-        .peek((key, letter) -> metrics.deadLetter(letter.getReason()), Named.as("count-dead-letters"))
-        .map((key, letter) -> KeyValue.pair(DeadLetters.key(letter), letter), Named.as("dead-letter-source-key"))
-        .to(topics.deadLetter(), Produced.with(Serdes.ByteArray(), DEAD_LETTERS).withName("dead-letter-sink"));
+        .peek(
+            (key, letter) -> metrics.deadLetter(letter.getReason()), Named.as("count-dead-letters"))
+        .map(
+            (key, letter) -> KeyValue.pair(DeadLetters.key(letter), letter),
+            Named.as("dead-letter-source-key"))
+        .to(
+            topics.deadLetter(),
+            Produced.with(Serdes.ByteArray(), DEAD_LETTERS).withName("dead-letter-sink"));
 
     return builder.build();
   }
@@ -259,28 +323,37 @@ public final class FeedbackTopology {
 
   /**
    * Persistent, changelogged and cached: most entries are written and deleted again within one
-   * commit interval (a feedback awaiting its generation that arrives a moment later), and the
-   * cache keeps those from ever reaching RocksDB or the changelog.
+   * commit interval (a feedback awaiting its generation that arrives a moment later), and the cache
+   * keeps those from ever reaching RocksDB or the changelog.
    */
   private static <V> void addStore(StreamsBuilder builder, String name, Serde<V> values) {
     builder.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEYS, values).withCachingEnabled());
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), KEYS, values)
+            .withCachingEnabled());
   }
 
   /** Splits off the rejected records (into {@code deadLetters}) and returns the accepted values. */
   private static <V> KStream<String, V> accepted(
-      KStream<String, Routed<V>> routed, String name, List<KStream<String, DeadLetter>> deadLetters) {
+      KStream<String, Routed<V>> routed,
+      String name,
+      List<KStream<String, DeadLetter>> deadLetters) {
     Map<String, KStream<String, Routed<V>>> branches =
         routed
             .split(Named.as(name + "-"))
             .branch((key, value) -> value.isRejected(), Branched.as("rejected"))
             .defaultBranch(Branched.as("accepted"));
-    deadLetters.add(branches.get(name + "-rejected").mapValues(Routed::deadLetter, Named.as(name + "-dead-letter")));
+    deadLetters.add(
+        branches
+            .get(name + "-rejected")
+            .mapValues(Routed::deadLetter, Named.as(name + "-dead-letter")));
     return branches.get(name + "-accepted").mapValues(Routed::value, Named.as(name + "-value"));
   }
 
   private static KStream<String, Candidate> validated(
-      KStream<String, Candidate> candidates, RecordValidator validator, String name, List<KStream<String, DeadLetter>> deadLetters) {
+      KStream<String, Candidate> candidates,
+      RecordValidator validator,
+      String name,
+      List<KStream<String, DeadLetter>> deadLetters) {
     return accepted(
         candidates.mapValues(
             candidate -> {
@@ -288,7 +361,11 @@ public final class FeedbackTopology {
               return rejection.isEmpty()
                   ? Routed.ok(candidate)
                   : Routed.<Candidate>rejected(
-                      DeadLetters.forCandidate(candidate, rejection.get().reason(), rejection.get().detail(), candidate.createdAt()));
+                      DeadLetters.forCandidate(
+                          candidate,
+                          rejection.get().reason(),
+                          rejection.get().detail(),
+                          candidate.createdAt()));
             },
             Named.as("validate-" + name)),
         "validate-" + name,
@@ -305,21 +382,32 @@ public final class FeedbackTopology {
               choice.feedback(),
               choice.origin(),
               DeadLetterReason.INVALID_FEEDBACK,
-              "choice between " + chosen.getGenerationId() + " and " + rejected.getGenerationId()
+              "choice between "
+                  + chosen.getGenerationId()
+                  + " and "
+                  + rejected.getGenerationId()
                   + ", which answer different prompts or models",
               choice.feedbackTime()));
     }
-    return Routed.ok(Candidate.pair(TrainingRecords.fromChoice(choice), choice.feedback(), choice.origin()));
+    return Routed.ok(
+        Candidate.pair(TrainingRecords.fromChoice(choice), choice.feedback(), choice.origin()));
   }
 
   private static String unknownDetail(String generationId, StreamsSettings settings) {
-    return "no generation " + generationId + " within the join window " + settings.joinWindow() + " plus grace " + settings.grace();
+    return "no generation "
+        + generationId
+        + " within the join window "
+        + settings.joinWindow()
+        + " plus grace "
+        + settings.grace();
   }
 
   static Optional<Rejection> checkGeneration(GenerationLogged generation, String key) {
     if (!generation.getGenerationId().equals(key)) {
       return Optional.of(
-          new Rejection(DeadLetterReason.INVALID_GENERATION, "key " + key + " is not generation_id " + generation.getGenerationId()));
+          new Rejection(
+              DeadLetterReason.INVALID_GENERATION,
+              "key " + key + " is not generation_id " + generation.getGenerationId()));
     }
     return Optional.empty();
   }
@@ -333,11 +421,13 @@ public final class FeedbackTopology {
     } else if (feedback.getKind() == FeedbackKind.CHOICE
         && (feedback.getOtherGenerationId() == null || feedback.getOtherGenerationId().isBlank())) {
       problem = "CHOICE without other_generation_id";
-    } else if (feedback.getKind() == FeedbackKind.CHOICE && feedback.getOtherGenerationId().equals(feedback.getGenerationId())) {
+    } else if (feedback.getKind() == FeedbackKind.CHOICE
+        && feedback.getOtherGenerationId().equals(feedback.getGenerationId())) {
       problem = "CHOICE of a generation over itself";
     } else if (feedback.getKind() == FeedbackKind.EDIT && feedback.getEditedText() == null) {
       problem = "EDIT without edited_text";
     }
-    return Optional.ofNullable(problem).map(detail -> new Rejection(DeadLetterReason.INVALID_FEEDBACK, detail));
+    return Optional.ofNullable(problem)
+        .map(detail -> new Rejection(DeadLetterReason.INVALID_FEEDBACK, detail));
   }
 }

@@ -14,11 +14,12 @@ import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * Reads an input topic's raw bytes: undecodable or invalid records become dead letters that
- * carry the original bytes, topic, partition and offset, so bad input never stops the app and
- * is never lost.
+ * Reads an input topic's raw bytes: undecodable or invalid records become dead letters that carry
+ * the original bytes, topic, partition and offset, so bad input never stops the app and is never
+ * lost.
  */
-final class InputDecoder<T extends SpecificRecord, V> extends ContextualProcessor<byte[], byte[], String, Routed<V>> {
+final class InputDecoder<T extends SpecificRecord, V>
+    extends ContextualProcessor<byte[], byte[], String, Routed<V>> {
 
   /** Checks a decoded event against its record key; empty when valid. */
   interface Check<T> extends BiFunction<T, String, Optional<Rejection>> {}
@@ -28,7 +29,11 @@ final class InputDecoder<T extends SpecificRecord, V> extends ContextualProcesso
   private final BiFunction<T, Origin, V> wrap;
   private final FeedbackStreamsMetrics metrics;
 
-  InputDecoder(EventSerde<T> serde, Check<T> check, BiFunction<T, Origin, V> wrap, FeedbackStreamsMetrics metrics) {
+  InputDecoder(
+      EventSerde<T> serde,
+      Check<T> check,
+      BiFunction<T, Origin, V> wrap,
+      FeedbackStreamsMetrics metrics) {
     this.serde = serde;
     this.check = check;
     this.wrap = wrap;
@@ -58,7 +63,8 @@ final class InputDecoder<T extends SpecificRecord, V> extends ContextualProcesso
     context().forward(record.withKey(key).withValue(Routed.ok(wrap.apply(event, origin))));
   }
 
-  private void reject(Record<byte[], byte[]> record, Origin origin, DeadLetterReason reason, String detail) {
+  private void reject(
+      Record<byte[], byte[]> record, Origin origin, DeadLetterReason reason, String detail) {
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     context()
         .forward(
@@ -66,6 +72,12 @@ final class InputDecoder<T extends SpecificRecord, V> extends ContextualProcesso
                 .withKey(key)
                 .withValue(
                     Routed.rejected(
-                        DeadLetters.raw(origin, record.key(), record.value(), reason, String.valueOf(detail), record.timestamp()))));
+                        DeadLetters.raw(
+                            origin,
+                            record.key(),
+                            record.value(),
+                            reason,
+                            String.valueOf(detail),
+                            record.timestamp()))));
   }
 }

@@ -11,13 +11,14 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * After a feedback-generation join (keyed by the generation looked up): a match tells the
- * {@link JoinWatch} in front of the join that this feedback joined; the join's own unmatched
- * (null) results are dropped, since the watch dead-letters what never matches. After the first
- * join a feedback id seen before is dropped, whether the producer retried it or the generation
- * was logged twice.
+ * After a feedback-generation join (keyed by the generation looked up): a match tells the {@link
+ * JoinWatch} in front of the join that this feedback joined; the join's own unmatched (null)
+ * results are dropped, since the watch dead-letters what never matches. After the first join a
+ * feedback id seen before is dropped, whether the producer retried it or the generation was logged
+ * twice.
  */
-final class JoinGate extends ContextualProcessor<String, JoinedFeedback, String, Routed<JoinedFeedback>> {
+final class JoinGate
+    extends ContextualProcessor<String, JoinedFeedback, String, Routed<JoinedFeedback>> {
 
   static final String SEEN_STORE = "feedback-ids-seen";
   static final String SEEN_DEADLINES = "feedback-ids-seen-deadlines";
@@ -33,7 +34,9 @@ final class JoinGate extends ContextualProcessor<String, JoinedFeedback, String,
   private KeyValueStore<String, Long> seen;
   private Deadlines deadlines;
 
-  /** @param choiceStage true after the second (CHOICE) join, which looks up the other candidate */
+  /**
+   * @param choiceStage true after the second (CHOICE) join, which looks up the other candidate
+   */
   JoinGate(StreamsSettings settings, FeedbackStreamsMetrics metrics, boolean choiceStage) {
     this.settings = settings;
     this.metrics = metrics;
@@ -47,13 +50,17 @@ final class JoinGate extends ContextualProcessor<String, JoinedFeedback, String,
     if (!choiceStage) {
       seen = context.getStateStore(SEEN_STORE);
       deadlines = new Deadlines(context.getStateStore(SEEN_DEADLINES));
-      context.schedule(Duration.ofSeconds(1), PunctuationType.STREAM_TIME, now -> deadlines.popDue(now).forEach(seen::delete));
+      context.schedule(
+          Duration.ofSeconds(1),
+          PunctuationType.STREAM_TIME,
+          now -> deadlines.popDue(now).forEach(seen::delete));
     }
   }
 
   @Override
   public void process(Record<String, JoinedFeedback> record) {
-    // an inner join: unmatched feedback never arrives here, the JoinWatch dead-letters it when its window closed
+    // an inner join: unmatched feedback never arrives here, the JoinWatch dead-letters it when its
+    // window closed
     JoinedFeedback joined = record.value();
     String feedbackId = joined.feedback().getFeedbackId();
     pending.delete(feedbackId);
@@ -66,7 +73,8 @@ final class JoinGate extends ContextualProcessor<String, JoinedFeedback, String,
       return;
     }
     // a duplicate can only trail its original by as much as the join keeps either side
-    long forgetAt = record.timestamp() + 2 * settings.joinWindow().toMillis() + settings.grace().toMillis();
+    long forgetAt =
+        record.timestamp() + 2 * settings.joinWindow().toMillis() + settings.grace().toMillis();
     seen.put(feedbackId, forgetAt);
     deadlines.add(forgetAt, feedbackId);
     long later = Math.max(joined.feedbackTime(), joined.generation().getCreatedAt().toEpochMilli());

@@ -14,12 +14,12 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Stands in front of a feedback-generation join and answers for every feedback event that
- * never joins: it becomes an unknown-generation dead letter. Feedback that is already too old
- * when it arrives (its window closed in stream time) is rejected at once, because the join
- * would drop it with no more than a metric. Feedback that goes in is remembered until the join
- * reports it matched ({@link JoinGate} forgets it); if no match came by the time the join can no
- * longer produce one, the punctuation dead-letters it.
+ * Stands in front of a feedback-generation join and answers for every feedback event that never
+ * joins: it becomes an unknown-generation dead letter. Feedback that is already too old when it
+ * arrives (its window closed in stream time) is rejected at once, because the join would drop it
+ * with no more than a metric. Feedback that goes in is remembered until the join reports it matched
+ * ({@link JoinGate} forgets it); if no match came by the time the join can no longer produce one,
+ * the punctuation dead-letters it.
  *
  * <p>The join's own outer results are not used for this: their emission depends on an in-memory
  * time tracker that does not survive task re-initialisation, and some were lost across restarts.
@@ -37,7 +37,8 @@ final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V
 
   /**
    * @param pendingValue what to remember of an incoming value (feedback and origin)
-   * @param deadLetter builds the dead letter from what was remembered and the stream time that closed it
+   * @param deadLetter builds the dead letter from what was remembered and the stream time that
+   *     closed it
    */
   JoinWatch(
       StreamsSettings settings,
@@ -66,7 +67,8 @@ final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V
     long streamTime = context().currentStreamTimeMs();
     JoinedFeedback remembered = pendingValue.apply(record.value());
     if (record.timestamp() + windowMillis + graceMillis < streamTime) {
-      context().forward(record.withValue(Routed.rejected(deadLetter.apply(remembered, streamTime))));
+      context()
+          .forward(record.withValue(Routed.rejected(deadLetter.apply(remembered, streamTime))));
       return;
     }
     String id = remembered.feedback().getFeedbackId();

@@ -13,10 +13,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * What an operator tunes in the feedback topology. Every field has a FEEDLOOP_STREAMS_*
- * environment variable (see {@link #fromEnvironment}); the README's Settings table lists them.
+ * What an operator tunes in the feedback topology. Every field has a FEEDLOOP_STREAMS_* environment
+ * variable (see {@link #fromEnvironment}); the README's Settings table lists them.
  *
- * @param applicationId Kafka Streams application id: consumer group, internal topic prefix, state directory name
+ * @param applicationId Kafka Streams application id: consumer group, internal topic prefix, state
+ *     directory name
  * @param stateDirectory where the persistent (RocksDB) state stores live
  * @param processingGuarantee exactly_once_v2 (default) or at_least_once
  * @param joinWindow largest time between a generation and feedback on it, in either order
@@ -59,25 +60,38 @@ public record StreamsSettings(
     Objects.requireNonNull(applicationId, "applicationId");
     Objects.requireNonNull(stateDirectory, "stateDirectory");
     if (!applicationId.matches("[A-Za-z0-9._-]+")) {
-      throw new IllegalArgumentException("application id may hold only letters, digits, '.', '_' and '-': " + applicationId);
-    }
-    if (!processingGuarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !processingGuarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
       throw new IllegalArgumentException(
-          "processing guarantee must be " + StreamsConfig.EXACTLY_ONCE_V2 + " or " + StreamsConfig.AT_LEAST_ONCE + ": " + processingGuarantee);
+          "application id may hold only letters, digits, '.', '_' and '-': " + applicationId);
+    }
+    if (!processingGuarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)
+        && !processingGuarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+      throw new IllegalArgumentException(
+          "processing guarantee must be "
+              + StreamsConfig.EXACTLY_ONCE_V2
+              + " or "
+              + StreamsConfig.AT_LEAST_ONCE
+              + ": "
+              + processingGuarantee);
     }
     requirePositive("join window", joinWindow);
     requirePositive("pairing window", pairingWindow);
     requirePositive("user cap window", userCapWindow);
     requirePositive("metrics interval", metricsInterval);
     if (grace.isNegative() || maxTaskIdle.isNegative()) {
-      throw new IllegalArgumentException("grace and max task idle must not be negative: " + grace + ", " + maxTaskIdle);
+      throw new IllegalArgumentException(
+          "grace and max task idle must not be negative: " + grace + ", " + maxTaskIdle);
     }
-    if (userCap < 1 || maxPromptChars < 1 || maxCompletionChars < 1 || threads < 1 || replicationFactor < 0) {
+    if (userCap < 1
+        || maxPromptChars < 1
+        || maxCompletionChars < 1
+        || threads < 1
+        || replicationFactor < 0) {
       throw new IllegalArgumentException(
           "user cap, max lengths and threads must be positive, replication factor 0 (auto) or more");
     }
     if (!(similarityThreshold > 0 && similarityThreshold <= 1)) {
-      throw new IllegalArgumentException("similarity threshold must be in (0, 1]: " + similarityThreshold);
+      throw new IllegalArgumentException(
+          "similarity threshold must be in (0, 1]: " + similarityThreshold);
     }
   }
 
@@ -108,11 +122,14 @@ public record StreamsSettings(
   }
 
   /**
-   * Defaults overridden by FEEDLOOP_STREAMS_&lt;FIELD&gt; variables, e.g. FEEDLOOP_STREAMS_JOIN_WINDOW=2h,
-   * FEEDLOOP_STREAMS_USER_CAP=50. Durations read 500ms, 90s, 10m, 2h, 1d or ISO-8601 (PT90S).
+   * Defaults overridden by FEEDLOOP_STREAMS_&lt;FIELD&gt; variables, e.g.
+   * FEEDLOOP_STREAMS_JOIN_WINDOW=2h, FEEDLOOP_STREAMS_USER_CAP=50. Durations read 500ms, 90s, 10m,
+   * 2h, 1d or ISO-8601 (PT90S).
    */
-  public static StreamsSettings fromEnvironment(Map<String, String> environment, Path defaultStateDirectory) {
-    StreamsSettings d = defaults(environment.getOrDefault("FEEDLOOP_TOPIC_PREFIX", ""), defaultStateDirectory);
+  public static StreamsSettings fromEnvironment(
+      Map<String, String> environment, Path defaultStateDirectory) {
+    StreamsSettings d =
+        defaults(environment.getOrDefault("FEEDLOOP_TOPIC_PREFIX", ""), defaultStateDirectory);
     Reader env = new Reader(environment);
     return new StreamsSettings(
         env.get("APPLICATION_ID", Function.identity(), d.applicationId()),
@@ -126,13 +143,19 @@ public record StreamsSettings(
         env.get("SIMILARITY_THRESHOLD", Double::parseDouble, d.similarityThreshold()),
         env.get("MAX_PROMPT_CHARS", Integer::parseInt, d.maxPromptChars()),
         env.get("MAX_COMPLETION_CHARS", Integer::parseInt, d.maxCompletionChars()),
-        env.get("REPLICATION_FACTOR", v -> v.equalsIgnoreCase("auto") ? 0 : Integer.parseInt(v), d.replicationFactor()),
+        env.get(
+            "REPLICATION_FACTOR",
+            v -> v.equalsIgnoreCase("auto") ? 0 : Integer.parseInt(v),
+            d.replicationFactor()),
         env.get("THREADS", Integer::parseInt, d.threads()),
         env.get("METRICS_INTERVAL", StreamsSettings::parseDuration, d.metricsInterval()),
         env.get("MAX_TASK_IDLE", StreamsSettings::parseDuration, d.maxTaskIdle()));
   }
 
-  /** Kafka Streams configuration for these settings on the given cluster with {@code brokers} brokers. */
+  /**
+   * Kafka Streams configuration for these settings on the given cluster with {@code brokers}
+   * brokers.
+   */
   public Map<String, Object> streamsConfig(KafkaClientSettings kafka, int brokers) {
     Map<String, Object> config = new HashMap<>(kafka.clientConfig());
     config.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -154,33 +177,117 @@ public record StreamsSettings(
   }
 
   public StreamsSettings withApplicationId(String id) {
-    return new StreamsSettings(id, stateDirectory, processingGuarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
+    return new StreamsSettings(
+        id,
+        stateDirectory,
+        processingGuarantee,
+        joinWindow,
+        grace,
+        pairingWindow,
+        userCap,
+        userCapWindow,
+        similarityThreshold,
+        maxPromptChars,
+        maxCompletionChars,
+        replicationFactor,
+        threads,
+        metricsInterval,
+        maxTaskIdle);
   }
 
   public StreamsSettings withThreads(int streamThreads) {
-    return new StreamsSettings(applicationId, stateDirectory, processingGuarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, streamThreads, metricsInterval, maxTaskIdle);
+    return new StreamsSettings(
+        applicationId,
+        stateDirectory,
+        processingGuarantee,
+        joinWindow,
+        grace,
+        pairingWindow,
+        userCap,
+        userCapWindow,
+        similarityThreshold,
+        maxPromptChars,
+        maxCompletionChars,
+        replicationFactor,
+        streamThreads,
+        metricsInterval,
+        maxTaskIdle);
   }
 
   public StreamsSettings withWindows(Duration join, Duration pairing, Duration lateness) {
-    return new StreamsSettings(applicationId, stateDirectory, processingGuarantee, join, lateness, pairing, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
+    return new StreamsSettings(
+        applicationId,
+        stateDirectory,
+        processingGuarantee,
+        join,
+        lateness,
+        pairing,
+        userCap,
+        userCapWindow,
+        similarityThreshold,
+        maxPromptChars,
+        maxCompletionChars,
+        replicationFactor,
+        threads,
+        metricsInterval,
+        maxTaskIdle);
   }
 
   public StreamsSettings withUserCap(int cap, Duration window) {
-    return new StreamsSettings(applicationId, stateDirectory, processingGuarantee, joinWindow, grace, pairingWindow, cap,
-        window, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
+    return new StreamsSettings(
+        applicationId,
+        stateDirectory,
+        processingGuarantee,
+        joinWindow,
+        grace,
+        pairingWindow,
+        cap,
+        window,
+        similarityThreshold,
+        maxPromptChars,
+        maxCompletionChars,
+        replicationFactor,
+        threads,
+        metricsInterval,
+        maxTaskIdle);
   }
 
   public StreamsSettings withLimits(double similarity, int promptChars, int completionChars) {
-    return new StreamsSettings(applicationId, stateDirectory, processingGuarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarity, promptChars, completionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
+    return new StreamsSettings(
+        applicationId,
+        stateDirectory,
+        processingGuarantee,
+        joinWindow,
+        grace,
+        pairingWindow,
+        userCap,
+        userCapWindow,
+        similarity,
+        promptChars,
+        completionChars,
+        replicationFactor,
+        threads,
+        metricsInterval,
+        maxTaskIdle);
   }
 
   public StreamsSettings withProcessingGuarantee(String guarantee) {
-    return new StreamsSettings(applicationId, stateDirectory, guarantee, joinWindow, grace, pairingWindow, userCap,
-        userCapWindow, similarityThreshold, maxPromptChars, maxCompletionChars, replicationFactor, threads, metricsInterval, maxTaskIdle);
+    return new StreamsSettings(
+        applicationId,
+        stateDirectory,
+        guarantee,
+        joinWindow,
+        grace,
+        pairingWindow,
+        userCap,
+        userCapWindow,
+        similarityThreshold,
+        maxPromptChars,
+        maxCompletionChars,
+        replicationFactor,
+        threads,
+        metricsInterval,
+        maxTaskIdle);
   }
 
   /** Accepts 500ms, 90s, 10m, 2h, 1d or an ISO-8601 duration such as PT90S. */
@@ -191,7 +298,8 @@ public record StreamsSettings(
     }
     var matcher = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(v);
     if (!matcher.matches()) {
-      throw new IllegalArgumentException("'" + value + "' is not a duration: use e.g. 500ms, 90s, 10m, 2h, 1d or PT90S");
+      throw new IllegalArgumentException(
+          "'" + value + "' is not a duration: use e.g. 500ms, 90s, 10m, 2h, 1d or PT90S");
     }
     long amount = Long.parseLong(matcher.group(1));
     return switch (matcher.group(2)) {
@@ -213,7 +321,8 @@ public record StreamsSettings(
       try {
         return parse.apply(value.strip());
       } catch (RuntimeException e) {
-        throw new IllegalArgumentException(variable + "='" + value + "' is invalid: " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            variable + "='" + value + "' is invalid: " + e.getMessage(), e);
       }
     }
   }

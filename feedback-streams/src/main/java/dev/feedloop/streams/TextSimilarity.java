@@ -6,11 +6,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * How alike the two sides of a pair are. Texts are first normalized (lower-cased, whitespace
- * runs collapsed, trimmed); equal normalized texts are identical. Otherwise the similarity is
- * the Jaccard index of the two sets of character trigrams of the normalized texts: |A∩B| / |A∪B|,
- * 1.0 for the same text, 0.0 for texts with no three-character sequence in common. It is cheap
- * (linear in the length), symmetric, and insensitive to where in a long answer a small change sits.
+ * How alike the two sides of a pair are. Texts are first normalized (lower-cased, whitespace runs
+ * collapsed, trimmed); equal normalized texts are identical. Otherwise the similarity is the
+ * Jaccard index of the two sets of character trigrams of the normalized texts: |A∩B| / |A∪B|, 1.0
+ * for the same text, 0.0 for texts with no three-character sequence in common. It is cheap (linear
+ * in the length), symmetric, and insensitive to where in a long answer a small change sits.
  */
 public final class TextSimilarity {
 
@@ -58,7 +58,8 @@ public final class TextSimilarity {
       return shingles;
     }
     for (int i = 0; i + 3 <= text.length(); i++) {
-      shingles.add(((long) text.charAt(i) << 32) | ((long) text.charAt(i + 1) << 16) | text.charAt(i + 2));
+      shingles.add(
+          ((long) text.charAt(i) << 32) | ((long) text.charAt(i + 1) << 16) | text.charAt(i + 2));
     }
     return shingles;
   }

@@ -11,10 +11,10 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The last gate before the output topics (keyed by user id). It drops a record id it already
- * let through or rejected (a duplicate from any path upstream), and caps how many training
- * records one user contributes per tumbling window so that no single user can steer training
- * (poisoning guard). Records leave keyed by prompt hash.
+ * The last gate before the output topics (keyed by user id). It drops a record id it already let
+ * through or rejected (a duplicate from any path upstream), and caps how many training records one
+ * user contributes per tumbling window so that no single user can steer training (poisoning guard).
+ * Records leave keyed by prompt hash.
  */
 final class UserCapGuard extends ContextualProcessor<String, Candidate, String, Routed<Candidate>> {
 
@@ -62,7 +62,9 @@ final class UserCapGuard extends ContextualProcessor<String, Candidate, String, 
       return;
     }
     long retention =
-        2 * settings.joinWindow().toMillis() + 2 * settings.pairingWindow().toMillis() + 2 * settings.grace().toMillis();
+        2 * settings.joinWindow().toMillis()
+            + 2 * settings.pairingWindow().toMillis()
+            + 2 * settings.grace().toMillis();
     emitted.put(recordId, at);
     deadlines.add(at + retention, "r" + recordId);
 
@@ -80,8 +82,15 @@ final class UserCapGuard extends ContextualProcessor<String, Candidate, String, 
                       DeadLetters.forCandidate(
                           candidate,
                           DeadLetterReason.USER_CAP_EXCEEDED,
-                          "user " + candidate.userId() + " reached the cap of " + settings.userCap() + " records in ["
-                              + Instant.ofEpochMilli(windowStart) + ", " + Instant.ofEpochMilli(windowStart + window) + ")",
+                          "user "
+                              + candidate.userId()
+                              + " reached the cap of "
+                              + settings.userCap()
+                              + " records in ["
+                              + Instant.ofEpochMilli(windowStart)
+                              + ", "
+                              + Instant.ofEpochMilli(windowStart + window)
+                              + ")",
                           at)),
                   at));
       return;

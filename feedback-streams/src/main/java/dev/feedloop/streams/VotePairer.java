@@ -15,8 +15,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Pairs settled votes of one prompt (keyed by prompt hash): every up-voted completion with every
  * down-voted completion of another generation whose votes lie within the pairing window. A
- * generation enters once per polarity, so each (up, down) combination is emitted exactly once,
- * when the later of its two sides arrives, whatever the number of voters.
+ * generation enters once per polarity, so each (up, down) combination is emitted exactly once, when
+ * the later of its two sides arrives, whatever the number of voters.
  */
 final class VotePairer extends ContextualProcessor<String, Candidate, String, Candidate> {
 
@@ -42,7 +42,12 @@ final class VotePairer extends ContextualProcessor<String, Candidate, String, Ca
   }
 
   private static String prefix(UnaryFeedback vote, boolean desirable) {
-    return vote.getPromptHash() + SEPARATOR + vote.getModelId() + SEPARATOR + (desirable ? "up" : "down") + SEPARATOR;
+    return vote.getPromptHash()
+        + SEPARATOR
+        + vote.getModelId()
+        + SEPARATOR
+        + (desirable ? "up" : "down")
+        + SEPARATOR;
   }
 
   @Override
@@ -56,7 +61,9 @@ final class VotePairer extends ContextualProcessor<String, Candidate, String, Ca
     long window = settings.pairingWindow().toMillis();
     // Expire by the time of the votes this processor sees, not by task stream time: settled
     // votes arrive here late, and stream time may already be far ahead when they do.
-    if (at >= nextPurgeAt) { // every scan opens a RocksDB iterator: at most once per second of event time
+    if (at
+        >= nextPurgeAt) { // every scan opens a RocksDB iterator: at most once per second of event
+      // time
       deadlines.popDue(at).forEach(votes::delete);
       nextPurgeAt = at + PURGE_EVERY_MILLIS;
     }
@@ -64,7 +71,8 @@ final class VotePairer extends ContextualProcessor<String, Candidate, String, Ca
     // Settled votes reach this task out of event-time order: a vote may join up to the join
     // window after its generation and then settle a pairing window plus grace later, and the
     // upstream tasks run at their own pace. Keep an entry for all of that.
-    deadlines.add(at + settings.joinWindow().toMillis() + 2 * window + settings.grace().toMillis(), key);
+    deadlines.add(
+        at + settings.joinWindow().toMillis() + 2 * window + settings.grace().toMillis(), key);
 
     try (KeyValueIterator<String, Candidate> opposite =
         votes.prefixScan(prefix(vote, !vote.getDesirable()), Serdes.String().serializer())) {

@@ -18,13 +18,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * A user's latest vote on a generation wins. Votes (up, down, retract) of one user on one
- * generation settle a pairing window plus grace after the first of them, in stream time; only
- * then is the final state emitted, once, as a unary record (nothing when it is a retraction).
- * "Latest" is by the feedback's own time, so out-of-order arrival does not change the outcome.
- * A vote that arrives after its state settled is dead-lettered rather than emitted as a
- * contradiction of what the trainer may already have learned from.
+ * generation settle a pairing window plus grace after the first of them, in stream time; only then
+ * is the final state emitted, once, as a unary record (nothing when it is a retraction). "Latest"
+ * is by the feedback's own time, so out-of-order arrival does not change the outcome. A vote that
+ * arrives after its state settled is dead-lettered rather than emitted as a contradiction of what
+ * the trainer may already have learned from.
  */
-final class VoteSettler extends ContextualProcessor<String, JoinedFeedback, String, Routed<Candidate>> {
+final class VoteSettler
+    extends ContextualProcessor<String, JoinedFeedback, String, Routed<Candidate>> {
 
   static final String STATE_STORE = "vote-settlement";
   static final String DEADLINE_STORE = "vote-settlement-deadlines";
@@ -51,11 +52,17 @@ final class VoteSettler extends ContextualProcessor<String, JoinedFeedback, Stri
     String key = record.key() + '\u001f' + vote.feedback().getUserId();
     VoteState state = states.get(key);
     if (state == null) {
-      long settlesAt = vote.feedbackTime() + settings.pairingWindow().toMillis() + settings.grace().toMillis();
+      long settlesAt =
+          vote.feedbackTime() + settings.pairingWindow().toMillis() + settings.grace().toMillis();
       // Feedback cast up to a join window after the generation may arrive up to a join window plus
       // grace after it was cast: until then a vote of this user must meet the settled state.
-      long forgetAt = Math.max(settlesAt, vote.generation().getCreatedAt().toEpochMilli()
-          + 2 * settings.joinWindow().toMillis() + settings.grace().toMillis()) + settings.grace().toMillis();
+      long forgetAt =
+          Math.max(
+                  settlesAt,
+                  vote.generation().getCreatedAt().toEpochMilli()
+                      + 2 * settings.joinWindow().toMillis()
+                      + settings.grace().toMillis())
+              + settings.grace().toMillis();
       states.put(key, new VoteState(vote, settlesAt, forgetAt, false));
       deadlines.add(settlesAt, key);
     } else if (state.settled()) {
@@ -68,8 +75,12 @@ final class VoteSettler extends ContextualProcessor<String, JoinedFeedback, Stri
                           vote.feedback(),
                           vote.origin(),
                           DeadLetterReason.VOTE_AFTER_CLOSE,
-                          "votes of user " + vote.feedback().getUserId() + " on " + record.key()
-                              + " settled as " + state.latest().feedback().getKind(),
+                          "votes of user "
+                              + vote.feedback().getUserId()
+                              + " on "
+                              + record.key()
+                              + " settled as "
+                              + state.latest().feedback().getKind(),
                           record.timestamp())),
                   record.timestamp()));
     } else if (isLater(vote.feedback(), state.latest().feedback())) {
@@ -80,7 +91,8 @@ final class VoteSettler extends ContextualProcessor<String, JoinedFeedback, Stri
   /** Feedback time first; the feedback id breaks ties so that every replica decides alike. */
   private static boolean isLater(FeedbackReceived candidate, FeedbackReceived current) {
     int byTime = candidate.getReceivedAt().compareTo(current.getReceivedAt());
-    return byTime > 0 || (byTime == 0 && candidate.getFeedbackId().compareTo(current.getFeedbackId()) > 0);
+    return byTime > 0
+        || (byTime == 0 && candidate.getFeedbackId().compareTo(current.getFeedbackId()) > 0);
   }
 
   private void settleDue(long streamTime) {
@@ -102,7 +114,9 @@ final class VoteSettler extends ContextualProcessor<String, JoinedFeedback, Stri
             .forward(
                 new Record<>(
                     last.generation().getGenerationId(),
-                    Routed.ok(Candidate.unary(TrainingRecords.unaryFromVote(last), last.feedback(), last.origin())),
+                    Routed.ok(
+                        Candidate.unary(
+                            TrainingRecords.unaryFromVote(last), last.feedback(), last.origin())),
                     at));
       }
     }

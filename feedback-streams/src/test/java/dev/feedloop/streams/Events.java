@@ -14,7 +14,8 @@ final class Events {
 
   static {
     // Avro 1.12.2 instantiates nested records (builder copies) only from trusted packages, and
-    // EventSerde's class initializer is what trusts ours; tests may copy events before any serde exists.
+    // EventSerde's class initializer is what trusts ours; tests may copy events before any serde
+    // exists.
     EventSerde.of(GenerationLogged.class);
   }
 
@@ -24,18 +25,21 @@ final class Events {
     return T0.plusSeconds(seconds);
   }
 
-  static GenerationLogged generation(String id, String question, String completion, Instant createdAt, Long adapterVersion) {
+  static GenerationLogged generation(
+      String id, String question, String completion, Instant createdAt, Long adapterVersion) {
     return GenerationLogged.newBuilder(SampleEvents.generation(id, question, completion))
         .setCreatedAt(createdAt)
         .setAdapterVersion(adapterVersion)
         .build();
   }
 
-  static GenerationLogged generation(String id, String question, String completion, Instant createdAt) {
+  static GenerationLogged generation(
+      String id, String question, String completion, Instant createdAt) {
     return generation(id, question, completion, createdAt, 3L);
   }
 
-  static FeedbackReceived vote(String feedbackId, String generationId, String user, FeedbackKind kind, Instant at) {
+  static FeedbackReceived vote(
+      String feedbackId, String generationId, String user, FeedbackKind kind, Instant at) {
     return FeedbackReceived.newBuilder()
         .setFeedbackId(feedbackId)
         .setGenerationId(generationId)
@@ -57,13 +61,15 @@ final class Events {
     return vote(feedbackId, generationId, user, FeedbackKind.RETRACT, at);
   }
 
-  static FeedbackReceived choice(String feedbackId, String chosenId, String otherId, String user, Instant at) {
+  static FeedbackReceived choice(
+      String feedbackId, String chosenId, String otherId, String user, Instant at) {
     return FeedbackReceived.newBuilder(vote(feedbackId, chosenId, user, FeedbackKind.CHOICE, at))
         .setOtherGenerationId(otherId)
         .build();
   }
 
-  static FeedbackReceived edit(String feedbackId, String generationId, String user, String text, Instant at) {
+  static FeedbackReceived edit(
+      String feedbackId, String generationId, String user, String text, Instant at) {
     return FeedbackReceived.newBuilder(vote(feedbackId, generationId, user, FeedbackKind.EDIT, at))
         .setEditedText(text)
         .build();

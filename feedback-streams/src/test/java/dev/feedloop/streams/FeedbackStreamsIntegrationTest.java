@@ -53,7 +53,8 @@ class FeedbackStreamsIntegrationTest {
 
   @TempDir Path stateDirectory;
 
-  private final EventSerde<GenerationLogged> generationSerde = EventSerde.of(GenerationLogged.class);
+  private final EventSerde<GenerationLogged> generationSerde =
+      EventSerde.of(GenerationLogged.class);
   private final EventSerde<FeedbackReceived> feedbackSerde = EventSerde.of(FeedbackReceived.class);
 
   @Test
@@ -68,7 +69,11 @@ class FeedbackStreamsIntegrationTest {
             .withUserCap(CAP, Duration.ofDays(1))
             .withProcessingGuarantee(StreamsConfig.EXACTLY_ONCE_V2);
     // event times lie in the past: a broker refuses timestamps more than an hour ahead
-    Instant base = Instant.now().minus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.HOURS);
+    Instant base =
+        Instant.now()
+            .minus(2, ChronoUnit.HOURS)
+            .truncatedTo(ChronoUnit.DAYS)
+            .plus(1, ChronoUnit.HOURS);
     if (base.isAfter(Instant.now().minus(90, ChronoUnit.MINUTES))) {
       base = base.minus(1, ChronoUnit.DAYS);
     }
@@ -77,31 +82,39 @@ class FeedbackStreamsIntegrationTest {
     int half = inputs.size() / 2;
 
     try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
-      FeedbackStreamsApp first = FeedbackStreamsApp.start(kafka, topics, settings, new SimpleMeterRegistry());
+      FeedbackStreamsApp first =
+          FeedbackStreamsApp.start(kafka, topics, settings, new SimpleMeterRegistry());
       try {
         assertThat(first.awaitRunning(AWAIT)).as("first instance running").isTrue();
         send(producer, inputs.subList(0, half));
-        // stop only once the first instance has output something (choices and edits come out at once)
+        // stop only once the first instance has output something (choices and edits come out at
+        // once)
         awaitCount(kafka, topics.preferencePairs(), 1);
       } finally {
         first.close();
       }
 
-      FeedbackStreamsApp second = FeedbackStreamsApp.start(kafka, topics, settings, new SimpleMeterRegistry());
+      FeedbackStreamsApp second =
+          FeedbackStreamsApp.start(kafka, topics, settings, new SimpleMeterRegistry());
       try {
         assertThat(second.awaitRunning(AWAIT)).as("restarted instance running").isTrue();
         send(producer, inputs.subList(half, inputs.size()));
         // Choices and edits come out as soon as they join: once all have, every task has read all
         // its feedback and the choices made their round trip. Only then may stream time leap ahead.
         EventSerde<PreferencePair> pairs = EventSerde.of(PreferencePair.class);
-        awaitCount(kafka, topics.preferencePairs(), 2 * PROMPTS, bytes -> {
-          PreferencePair pair = pairs.deserialize(null, bytes);
-          return pair.getSource() != PairSource.VOTES && !pair.getUserId().equals("mallory");
-        });
+        awaitCount(
+            kafka,
+            topics.preferencePairs(),
+            2 * PROMPTS,
+            bytes -> {
+              PreferencePair pair = pairs.deserialize(null, bytes);
+              return pair.getSource() != PairSource.VOTES && !pair.getUserId().equals("mallory");
+            });
         send(producer, scenario.streamTimeFlush(topics));
         awaitCount(kafka, topics.unaryFeedback(), scenario.expectedUnary.size());
         awaitCount(kafka, topics.preferencePairs(), scenario.expectedPairs.size() + CAP);
-        awaitCount(kafka, topics.deadLetter(), scenario.expectedDeadLetters.size() + (SPAM_EDITS - CAP));
+        awaitCount(
+            kafka, topics.deadLetter(), scenario.expectedDeadLetters.size() + (SPAM_EDITS - CAP));
       } finally {
         second.close();
       }
@@ -117,7 +130,14 @@ class FeedbackStreamsIntegrationTest {
     for (ConsumerRecord<String, byte[]> record : unaryRecords) {
       UnaryFeedback value = unarySerde.deserialize(record.topic(), record.value());
       assertThat(record.key()).isEqualTo(PromptHash.of(value.getPrompt()));
-      unary.add(value.getGenerationId() + " " + value.getUserId() + " " + value.getDesirable() + " " + value.getCreatedAt());
+      unary.add(
+          value.getGenerationId()
+              + " "
+              + value.getUserId()
+              + " "
+              + value.getDesirable()
+              + " "
+              + value.getCreatedAt());
     }
     assertThat(unary).containsExactlyInAnyOrderElementsOf(scenario.expectedUnary);
 
@@ -128,8 +148,22 @@ class FeedbackStreamsIntegrationTest {
       PreferencePair value = pairSerde.deserialize(record.topic(), record.value());
       assertThat(record.key()).isEqualTo(PromptHash.of(value.getPrompt()));
       String description =
-          value.getPairId() + " " + value.getSource() + " " + value.getChosenGenerationId() + ">" + value.getRejectedGenerationId()
-              + " " + value.getUserId() + " " + value.getWeight() + " [" + value.getChosen() + "]>[" + value.getRejected() + "]";
+          value.getPairId()
+              + " "
+              + value.getSource()
+              + " "
+              + value.getChosenGenerationId()
+              + ">"
+              + value.getRejectedGenerationId()
+              + " "
+              + value.getUserId()
+              + " "
+              + value.getWeight()
+              + " ["
+              + value.getChosen()
+              + "]>["
+              + value.getRejected()
+              + "]";
       (value.getUserId().equals("mallory") ? spamPairs : pairs).add(description);
     }
     assertThat(pairs).containsExactlyInAnyOrderElementsOf(scenario.expectedPairs);
@@ -140,19 +174,24 @@ class FeedbackStreamsIntegrationTest {
     for (ConsumerRecord<String, byte[]> record : deadLetterRecords) {
       DeadLetter letter = deadLetterSerde.deserialize(record.topic(), record.value());
       if (letter.getReason().equals("undecodable")) {
-        deadLetters.add("undecodable " + new String(bytes(letter.getOriginalValue()), StandardCharsets.UTF_8));
+        deadLetters.add(
+            "undecodable " + new String(bytes(letter.getOriginalValue()), StandardCharsets.UTF_8));
         continue;
       }
-      FeedbackReceived feedback = feedbackSerde.deserialize("feedback", bytes(letter.getOriginalValue()));
+      FeedbackReceived feedback =
+          feedbackSerde.deserialize("feedback", bytes(letter.getOriginalValue()));
       assertThat(letter.getSourceTopic()).isEqualTo(topics.feedback());
-      (letter.getReason().equals("user-cap-exceeded") ? capped : deadLetters).add(letter.getReason() + " " + feedback.getFeedbackId());
+      (letter.getReason().equals("user-cap-exceeded") ? capped : deadLetters)
+          .add(letter.getReason() + " " + feedback.getFeedbackId());
     }
     assertThat(deadLetters).containsExactlyInAnyOrderElementsOf(scenario.expectedDeadLetters);
 
-    // which of the spammer's edits pass depends on arrival order; how many, and that none is lost or doubled, does not
+    // which of the spammer's edits pass depends on arrival order; how many, and that none is lost
+    // or doubled, does not
     assertThat(spamPairs).hasSize(CAP).doesNotHaveDuplicates();
     assertThat(capped).hasSize(SPAM_EDITS - CAP).doesNotHaveDuplicates();
-    List<String> spamIds = new ArrayList<>(capped.stream().map(c -> c.substring(c.indexOf(' ') + 1)).toList());
+    List<String> spamIds =
+        new ArrayList<>(capped.stream().map(c -> c.substring(c.indexOf(' ') + 1)).toList());
     spamPairs.forEach(p -> spamIds.add(p.substring("edit:".length(), p.indexOf(' '))));
     assertThat(spamIds).containsExactlyInAnyOrderElementsOf(scenario.spamFeedbackIds);
   }
@@ -162,8 +201,8 @@ class FeedbackStreamsIntegrationTest {
    * then flipped to down by the first user; g3 up-voted then retracted. A choice of g0 over g1, an
    * edit of g1. Every 7th prompt's feedback is sent before its generations; every 5th prompt's
    * first vote is sent twice; every 10th prompt has a vote on a generation never logged and a
-   * near-identical edit. A spammer edits g3 of the first 60 prompts. The expected output is
-   * written out here by hand, independent of the topology's code.
+   * near-identical edit. A spammer edits g3 of the first 60 prompts. The expected output is written
+   * out here by hand, independent of the topology's code.
    */
   private final class Scenario {
     final Instant base;
@@ -198,11 +237,20 @@ class FeedbackStreamsIntegrationTest {
         List<ProducerRecord<byte[], byte[]>> generations = new ArrayList<>();
         for (int k = 0; k < 4; k++) {
           GenerationLogged generation =
-              Events.generation("p" + p + "-g" + k, question, answers[k], at(p, 0), (long) (k % 2 == 0 ? 5 : 4));
-          generations.add(record(topics.generations(), generation.getGenerationId(), generationSerde.serialize(null, generation), at(p, 0)));
+              Events.generation(
+                  "p" + p + "-g" + k, question, answers[k], at(p, 0), (long) (k % 2 == 0 ? 5 : 4));
+          generations.add(
+              record(
+                  topics.generations(),
+                  generation.getGenerationId(),
+                  generationSerde.serialize(null, generation),
+                  at(p, 0)));
         }
         List<ProducerRecord<byte[], byte[]>> feedback = new ArrayList<>();
-        String g0 = "p" + p + "-g0", g1 = "p" + p + "-g1", g2 = "p" + p + "-g2", g3 = "p" + p + "-g3";
+        String g0 = "p" + p + "-g0",
+            g1 = "p" + p + "-g1",
+            g2 = "p" + p + "-g2",
+            g3 = "p" + p + "-g3";
         feedback.add(fb(topics, Events.up("p" + p + "-f1", g0, voter, at(p, 1))));
         if (p % 5 == 0) {
           feedback.add(fb(topics, Events.up("p" + p + "-f1", g0, voter, at(p, 1))));
@@ -219,29 +267,105 @@ class FeedbackStreamsIntegrationTest {
         expectedUnary.add(g0 + " " + voter + " true " + at(p, 1));
         expectedUnary.add(g1 + " " + critic + " false " + at(p, 2));
         expectedUnary.add(g2 + " " + voter + " false " + at(p, 4));
-        expectedPairs.add("votes:" + g0 + ">" + g1 + " VOTES " + g0 + ">" + g1 + " " + critic + " 0.5 [" + answers[0] + "]>[" + answers[1] + "]");
-        expectedPairs.add("votes:" + g0 + ">" + g2 + " VOTES " + g0 + ">" + g2 + " " + voter + " 1.0 [" + answers[0] + "]>[" + answers[2] + "]");
-        expectedPairs.add("choice:p" + p + "-f7 CHOICE " + g0 + ">" + g1 + " " + chooser + " 1.0 [" + answers[0] + "]>[" + answers[1] + "]");
-        expectedPairs.add("edit:p" + p + "-f8 EDIT null>" + g1 + " " + editor + " 1.0 [" + edited + "]>[" + answers[1] + "]");
+        expectedPairs.add(
+            "votes:"
+                + g0
+                + ">"
+                + g1
+                + " VOTES "
+                + g0
+                + ">"
+                + g1
+                + " "
+                + critic
+                + " 0.5 ["
+                + answers[0]
+                + "]>["
+                + answers[1]
+                + "]");
+        expectedPairs.add(
+            "votes:"
+                + g0
+                + ">"
+                + g2
+                + " VOTES "
+                + g0
+                + ">"
+                + g2
+                + " "
+                + voter
+                + " 1.0 ["
+                + answers[0]
+                + "]>["
+                + answers[2]
+                + "]");
+        expectedPairs.add(
+            "choice:p"
+                + p
+                + "-f7 CHOICE "
+                + g0
+                + ">"
+                + g1
+                + " "
+                + chooser
+                + " 1.0 ["
+                + answers[0]
+                + "]>["
+                + answers[1]
+                + "]");
+        expectedPairs.add(
+            "edit:p"
+                + p
+                + "-f8 EDIT null>"
+                + g1
+                + " "
+                + editor
+                + " 1.0 ["
+                + edited
+                + "]>["
+                + answers[1]
+                + "]");
         userRecords.merge(voter, 3, Integer::sum); // g0, g2 unary and the g0>g2 pair
         userRecords.merge(critic, 2, Integer::sum);
         userRecords.merge(chooser, 1, Integer::sum);
         userRecords.merge(editor, 1, Integer::sum);
 
         if (p % 10 == 0) {
-          feedback.add(fb(topics, Events.up("p" + p + "-f9", "p" + p + "-never-logged", voter, at(p, 9))));
-          feedback.add(fb(topics, Events.edit("p" + p + "-f10", g2, editor, answers[2].replace("rambles", "rambls"), at(p, 9))));
+          feedback.add(
+              fb(topics, Events.up("p" + p + "-f9", "p" + p + "-never-logged", voter, at(p, 9))));
+          feedback.add(
+              fb(
+                  topics,
+                  Events.edit(
+                      "p" + p + "-f10",
+                      g2,
+                      editor,
+                      answers[2].replace("rambles", "rambls"),
+                      at(p, 9))));
           expectedDeadLetters.add("unknown-generation p" + p + "-f9");
           expectedDeadLetters.add("near-identical-pair p" + p + "-f10");
         }
         if (p < SPAM_EDITS) {
           String id = "p" + p + "-spam";
-          feedback.add(fb(topics, Events.edit(id, g3, "mallory", "Buy cheap watches at example dot com, offer " + p, at(p, 10))));
+          feedback.add(
+              fb(
+                  topics,
+                  Events.edit(
+                      id,
+                      g3,
+                      "mallory",
+                      "Buy cheap watches at example dot com, offer " + p,
+                      at(p, 10))));
           spamFeedbackIds.add(id);
         }
         if (p % 50 == 0) {
-          records.add(new ProducerRecord<>(topics.feedback(), null, at(p, 1).toEpochMilli(),
-              g0.getBytes(StandardCharsets.UTF_8), ("garbage " + p).getBytes(StandardCharsets.UTF_8)));
+          records.add(
+              new ProducerRecord<>(
+                  topics.feedback(),
+                  null,
+                  at(p, 1).toEpochMilli(),
+                  g0.getBytes(StandardCharsets.UTF_8),
+                  ("garbage " + p).getBytes(StandardCharsets.UTF_8)));
           expectedDeadLetters.add("undecodable garbage " + p);
         }
         if (p % 7 == 0) {
@@ -252,28 +376,46 @@ class FeedbackStreamsIntegrationTest {
           records.addAll(feedback);
         }
       }
-      userRecords.forEach((user, count) -> assertThat(count).as("records of %s stay under the cap", user).isLessThanOrEqualTo(CAP));
+      userRecords.forEach(
+          (user, count) ->
+              assertThat(count)
+                  .as("records of %s stay under the cap", user)
+                  .isLessThanOrEqualTo(CAP));
       return records;
     }
 
-    /** Moves every input partition's stream time past every window, so all votes settle and all joins close. */
+    /**
+     * Moves every input partition's stream time past every window, so all votes settle and all
+     * joins close.
+     */
     List<ProducerRecord<byte[], byte[]>> streamTimeFlush(TopicNames topics) {
       Instant later = base.plus(90, ChronoUnit.MINUTES);
       List<ProducerRecord<byte[], byte[]>> flush = new ArrayList<>();
       for (int partition = 0; partition < 3; partition++) {
         GenerationLogged tick = Events.generation("flush-" + partition, "flush", "flush", later);
-        flush.add(new ProducerRecord<>(topics.generations(), partition, later.toEpochMilli(),
-            tick.getGenerationId().getBytes(StandardCharsets.UTF_8), generationSerde.serialize(null, tick)));
+        flush.add(
+            new ProducerRecord<>(
+                topics.generations(),
+                partition,
+                later.toEpochMilli(),
+                tick.getGenerationId().getBytes(StandardCharsets.UTF_8),
+                generationSerde.serialize(null, tick)));
       }
       return flush;
     }
 
     private ProducerRecord<byte[], byte[]> fb(TopicNames topics, FeedbackReceived feedback) {
-      return record(topics.feedback(), feedback.getGenerationId(), feedbackSerde.serialize(null, feedback), feedback.getReceivedAt());
+      return record(
+          topics.feedback(),
+          feedback.getGenerationId(),
+          feedbackSerde.serialize(null, feedback),
+          feedback.getReceivedAt());
     }
 
-    private ProducerRecord<byte[], byte[]> record(String topic, String key, byte[] value, Instant at) {
-      return new ProducerRecord<>(topic, null, at.toEpochMilli(), key.getBytes(StandardCharsets.UTF_8), value);
+    private ProducerRecord<byte[], byte[]> record(
+        String topic, String key, byte[] value, Instant at) {
+      return new ProducerRecord<>(
+          topic, null, at.toEpochMilli(), key.getBytes(StandardCharsets.UTF_8), value);
     }
   }
 
@@ -285,7 +427,9 @@ class FeedbackStreamsIntegrationTest {
     return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private static void send(KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records) throws Exception {
+  private static void send(
+      KafkaProducer<byte[], byte[]> producer, List<ProducerRecord<byte[], byte[]>> records)
+      throws Exception {
     List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
     for (ProducerRecord<byte[], byte[]> record : records) {
       sent.add(producer.send(record));
@@ -299,16 +443,20 @@ class FeedbackStreamsIntegrationTest {
   private static KafkaConsumer<String, byte[]> consumer(KafkaClientSettings kafka, String topic) {
     Map<String, Object> config = kafka.clientConfig();
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> partitions =
-        consumer.partitionsFor(topic).stream().map(info -> new TopicPartition(topic, info.partition())).toList();
+        consumer.partitionsFor(topic).stream()
+            .map(info -> new TopicPartition(topic, info.partition()))
+            .toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     return consumer;
   }
 
   /** Every committed record of the topic, read to its end. */
-  private static List<ConsumerRecord<String, byte[]>> readAll(KafkaClientSettings kafka, String topic) {
+  private static List<ConsumerRecord<String, byte[]>> readAll(
+      KafkaClientSettings kafka, String topic) {
     try (KafkaConsumer<String, byte[]> consumer = consumer(kafka, topic)) {
       Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
       List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
@@ -328,7 +476,8 @@ class FeedbackStreamsIntegrationTest {
   }
 
   /** Polls until the topic holds at least {@code expected} committed records that match. */
-  private static void awaitCount(KafkaClientSettings kafka, String topic, int expected, Predicate<byte[]> matching) {
+  private static void awaitCount(
+      KafkaClientSettings kafka, String topic, int expected, Predicate<byte[]> matching) {
     try (KafkaConsumer<String, byte[]> consumer = consumer(kafka, topic)) {
       int seen = 0;
       long deadline = System.nanoTime() + AWAIT.toNanos();

@@ -13,7 +13,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.feedloop.schemas.DeadLetter;
 import dev.feedloop.schemas.EventSerde;
 import dev.feedloop.schemas.FeedbackReceived;
-import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.PairSource;
 import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.PromptHash;
@@ -33,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 class FeedbackTopologyTest {
 
   private static final String QUESTION = "Who are you?";
-  private static final String HASH = PromptHash.of(generation("x", QUESTION, "x", at(0)).getPrompt());
+  private static final String HASH =
+      PromptHash.of(generation("x", QUESTION, "x", at(0)).getPrompt());
+
   /** Past every window of the fixture's settings for events in the first minutes. */
   private static final long LATER = 3600;
 
@@ -58,7 +59,8 @@ class FeedbackTopologyTest {
   }
 
   private static FeedbackReceived decodeFeedback(DeadLetter letter) {
-    return EventSerde.of(FeedbackReceived.class).deserialize("feedback", bytes(letter.getOriginalValue()));
+    return EventSerde.of(FeedbackReceived.class)
+        .deserialize("feedback", bytes(letter.getOriginalValue()));
   }
 
   @Nested
@@ -111,7 +113,8 @@ class FeedbackTopologyTest {
 
       fixture.advanceStreamTimeTo(at(LATER));
 
-      assertThat(fixture.unary()).extracting(kv -> kv.value.getGenerationId(), kv -> kv.value.getDesirable())
+      assertThat(fixture.unary())
+          .extracting(kv -> kv.value.getGenerationId(), kv -> kv.value.getDesirable())
           .containsExactly(tuple("g1", false));
       assertThat(fixture.deadLetters()).isEmpty();
     }
@@ -195,7 +198,8 @@ class FeedbackTopologyTest {
       fixture.feedback(down("f5", "g3", "eve", at(55)));
       fixture.advanceStreamTimeTo(at(LATER));
 
-      assertThat(fixture.pairs()).extracting(kv -> kv.value.getPairId(), kv -> kv.value.getUserId())
+      assertThat(fixture.pairs())
+          .extracting(kv -> kv.value.getPairId(), kv -> kv.value.getUserId())
           .containsExactly(tuple("votes:g1>g3", "eve"));
     }
 
@@ -208,7 +212,9 @@ class FeedbackTopologyTest {
 
       fixture.advanceStreamTimeTo(at(LATER));
 
-      assertThat(fixture.pairs()).extracting(kv -> kv.value.getPairId(), kv -> kv.value.getUserId(), kv -> kv.value.getWeight())
+      assertThat(fixture.pairs())
+          .extracting(
+              kv -> kv.value.getPairId(), kv -> kv.value.getUserId(), kv -> kv.value.getWeight())
           .containsExactly(tuple("votes:g1>g2", "ann", 1.0));
     }
 
@@ -267,7 +273,9 @@ class FeedbackTopologyTest {
 
       fixture.advanceStreamTimeTo(at(LATER));
 
-      assertThat(fixture.pairs()).extracting(kv -> kv.value.getPairId()).containsExactly("choice:f1");
+      assertThat(fixture.pairs())
+          .extracting(kv -> kv.value.getPairId())
+          .containsExactly("choice:f1");
     }
 
     @Test
@@ -298,7 +306,10 @@ class FeedbackTopologyTest {
     void undecodableBytesBecomeDeadLettersWithTheirOriginalBytesAndSource() {
       byte[] garbage = {(byte) 0xc3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9};
       fixture.rawFeedback.pipeInput("g1".getBytes(StandardCharsets.UTF_8), garbage, at(1));
-      fixture.rawGenerations.pipeInput("g9".getBytes(StandardCharsets.UTF_8), "not avro".getBytes(StandardCharsets.UTF_8), at(1));
+      fixture.rawGenerations.pipeInput(
+          "g9".getBytes(StandardCharsets.UTF_8),
+          "not avro".getBytes(StandardCharsets.UTF_8),
+          at(1));
 
       List<KeyValue<byte[], DeadLetter>> letters = fixture.deadLettersWithKeys();
 
@@ -313,7 +324,8 @@ class FeedbackTopologyTest {
       assertThat(feedbackLetter.getDetail()).contains("FeedbackReceived");
       DeadLetter generationLetter = letters.get(1).value;
       assertThat(generationLetter.getSourceTopic()).isEqualTo("generations");
-      assertThat(new String(bytes(generationLetter.getOriginalValue()), StandardCharsets.UTF_8)).isEqualTo("not avro");
+      assertThat(new String(bytes(generationLetter.getOriginalValue()), StandardCharsets.UTF_8))
+          .isEqualTo("not avro");
 
       // and the application goes on
       fixture.generation(generation("g1", QUESTION, "A model.", at(2)));
@@ -337,8 +349,13 @@ class FeedbackTopologyTest {
       fixture.advanceStreamTimeTo(at(661 + 2 * 600 + 10 + 1));
 
       List<DeadLetter> letters = fixture.deadLetters();
-      assertThat(letters).extracting(DeadLetter::getReason).containsOnly("unknown-generation").hasSize(2);
-      assertThat(letters).extracting(FeedbackTopologyTest::decodeFeedback).containsExactlyInAnyOrder(late, orphan);
+      assertThat(letters)
+          .extracting(DeadLetter::getReason)
+          .containsOnly("unknown-generation")
+          .hasSize(2);
+      assertThat(letters)
+          .extracting(FeedbackTopologyTest::decodeFeedback)
+          .containsExactlyInAnyOrder(late, orphan);
       assertThat(letters).extracting(DeadLetter::getSourceTopic).containsOnly("feedback");
       assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactlyInAnyOrder(0L, 1L);
       assertThat(fixture.pairs()).isEmpty();
@@ -368,7 +385,8 @@ class FeedbackTopologyTest {
 
       fixture.advanceStreamTimeTo(at(LATER));
 
-      assertThat(fixture.deadLetters()).extracting(DeadLetter::getReason, DeadLetter::getDetail)
+      assertThat(fixture.deadLetters())
+          .extracting(DeadLetter::getReason, DeadLetter::getDetail)
           .singleElement()
           .satisfies(t -> assertThat(t.toList()).first().isEqualTo("unknown-generation"))
           .satisfies(t -> assertThat((String) t.toList().get(1)).contains("g-missing"));
@@ -377,20 +395,32 @@ class FeedbackTopologyTest {
 
     @Test
     void invalidFeedbackAndGenerationsAreDeadLetteredAtTheDoor() {
-      fixture.feedback(FeedbackReceived.newBuilder(choice("f1", "g1", "g2", "ann", at(1))).setOtherGenerationId(null).build());
+      fixture.feedback(
+          FeedbackReceived.newBuilder(choice("f1", "g1", "g2", "ann", at(1)))
+              .setOtherGenerationId(null)
+              .build());
       fixture.feedback(choice("f2", "g1", "g1", "ann", at(1)));
-      fixture.feedback(FeedbackReceived.newBuilder(edit("f3", "g1", "ann", "x", at(1))).setEditedText(null).build());
+      fixture.feedback(
+          FeedbackReceived.newBuilder(edit("f3", "g1", "ann", "x", at(1)))
+              .setEditedText(null)
+              .build());
       fixture.feedback(up("f4", "g1", " ", at(1)));
       fixture.feedbackWithKey("some-other-key", up("f5", "g1", "ann", at(1)));
       fixture.generationWithKey("wrong-key", generation("g7", QUESTION, "A model.", at(1)));
 
       List<DeadLetter> letters = fixture.deadLetters();
 
-      assertThat(letters).extracting(DeadLetter::getReason)
+      assertThat(letters)
+          .extracting(DeadLetter::getReason)
           .containsExactly(
-              "invalid-feedback", "invalid-feedback", "invalid-feedback", "invalid-feedback", "invalid-feedback",
+              "invalid-feedback",
+              "invalid-feedback",
+              "invalid-feedback",
+              "invalid-feedback",
+              "invalid-feedback",
               "invalid-generation");
-      assertThat(letters).extracting(DeadLetter::getDetail)
+      assertThat(letters)
+          .extracting(DeadLetter::getDetail)
           .containsExactly(
               "CHOICE without other_generation_id",
               "CHOICE of a generation over itself",
@@ -398,7 +428,9 @@ class FeedbackTopologyTest {
               "no user id",
               "key some-other-key is not generation_id g1",
               "key wrong-key is not generation_id g7");
-      assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactly(0L, 1L, 2L, 3L, 4L, 0L);
+      assertThat(letters)
+          .extracting(DeadLetter::getSourceOffset)
+          .containsExactly(0L, 1L, 2L, 3L, 4L, 0L);
     }
 
     @Test
@@ -407,19 +439,24 @@ class FeedbackTopologyTest {
       fixture.generation(generation("g2", "What is 2+2?", "Four.", at(0)));
       fixture.feedback(choice("f1", "g1", "g2", "ann", at(5)));
 
-      assertThat(fixture.deadLetters()).extracting(DeadLetter::getReason).containsExactly("invalid-feedback");
+      assertThat(fixture.deadLetters())
+          .extracting(DeadLetter::getReason)
+          .containsExactly("invalid-feedback");
       assertThat(fixture.pairs()).isEmpty();
     }
 
     @Test
     void identicalAndNearIdenticalPairsAreRejected() {
-      String answer = "I am Athene, a helpful assistant trained to answer questions politely and briefly.";
+      String answer =
+          "I am Athene, a helpful assistant trained to answer questions politely and briefly.";
       fixture.generation(generation("g1", QUESTION, answer, at(0)));
       fixture.feedback(edit("f1", "g1", "ann", "  " + answer.toUpperCase() + "\n", at(1)));
       fixture.feedback(edit("f2", "g1", "ann", answer.replace("briefly", "briefy"), at(2)));
       fixture.feedback(edit("f3", "g1", "ann", "I am Athene.", at(3)));
 
-      assertThat(fixture.deadLetters()).extracting(DeadLetter::getReason).containsExactly("identical-pair", "near-identical-pair");
+      assertThat(fixture.deadLetters())
+          .extracting(DeadLetter::getReason)
+          .containsExactly("identical-pair", "near-identical-pair");
       assertThat(fixture.pairs()).extracting(kv -> kv.value.getPairId()).containsExactly("edit:f3");
     }
 
@@ -439,7 +476,10 @@ class FeedbackTopologyTest {
       assertThat(fixture.deadLetters())
           .extracting(DeadLetter::getReason, letter -> decodeFeedback(letter).getFeedbackId())
           .containsExactlyInAnyOrder(
-              tuple("empty-text", "f1"), tuple("too-long", "f2"), tuple("too-long", "f3"), tuple("empty-text", "f4"));
+              tuple("empty-text", "f1"),
+              tuple("too-long", "f2"),
+              tuple("too-long", "f3"),
+              tuple("empty-text", "f4"));
       assertThat(fixture.unary()).isEmpty();
       assertThat(fixture.pairs()).isEmpty();
     }
@@ -448,20 +488,25 @@ class FeedbackTopologyTest {
     void recordsBeyondAUsersCapPerWindowAreDeadLettered() {
       fixture.generation(generation("g1", QUESTION, "A model.", at(0)));
       for (int i = 1; i <= 7; i++) {
-        fixture.feedback(edit("spam-" + i, "g1", "mallory", "Correction number " + i + " of the answer", at(i)));
+        fixture.feedback(
+            edit("spam-" + i, "g1", "mallory", "Correction number " + i + " of the answer", at(i)));
       }
       fixture.feedback(edit("honest", "g1", "ann", "I am Athene, glad to help.", at(8)));
 
-      assertThat(fixture.pairs()).extracting(kv -> kv.value.getUserId())
+      assertThat(fixture.pairs())
+          .extracting(kv -> kv.value.getUserId())
           .containsExactly("mallory", "mallory", "mallory", "mallory", "mallory", "ann");
       assertThat(fixture.deadLetters())
           .extracting(DeadLetter::getReason, letter -> decodeFeedback(letter).getFeedbackId())
-          .containsExactly(tuple("user-cap-exceeded", "spam-6"), tuple("user-cap-exceeded", "spam-7"));
+          .containsExactly(
+              tuple("user-cap-exceeded", "spam-6"), tuple("user-cap-exceeded", "spam-7"));
 
       // the cap window is an hour: the next window starts over
       fixture.generation(generation("g2", QUESTION, "A model.", at(3600)));
       fixture.feedback(edit("spam-8", "g2", "mallory", "Another correction entirely", at(3601)));
-      assertThat(fixture.pairs()).extracting(kv -> kv.value.getPairId()).containsExactly("edit:spam-8");
+      assertThat(fixture.pairs())
+          .extracting(kv -> kv.value.getPairId())
+          .containsExactly("edit:spam-8");
     }
 
     @Test
@@ -473,12 +518,17 @@ class FeedbackTopologyTest {
       fixture.advanceStreamTimeTo(at(LATER));
 
       FeedbackStreamsMetrics.Snapshot snapshot = fixture.metrics.snapshot();
-      assertThat(snapshot.recordsIn()).containsEntry("generations", 2L).containsEntry("feedback", 3L);
+      assertThat(snapshot.recordsIn())
+          .containsEntry("generations", 2L)
+          .containsEntry("feedback", 3L);
       assertThat(snapshot.pairsOut()).containsExactlyEntriesOf(java.util.Map.of("edit", 1L));
       assertThat(snapshot.unaryOut()).isEqualTo(1);
-      assertThat(snapshot.deadLetters()).containsExactlyEntriesOf(java.util.Map.of("undecodable", 1L));
+      assertThat(snapshot.deadLetters())
+          .containsExactlyEntriesOf(java.util.Map.of("undecodable", 1L));
       assertThat(snapshot.joins()).isEqualTo(2);
-      assertThat(snapshot.describeSince(FeedbackStreamsMetrics.Snapshot.empty(), Duration.ofMinutes(1).toMillis()))
+      assertThat(
+              snapshot.describeSince(
+                  FeedbackStreamsMetrics.Snapshot.empty(), Duration.ofMinutes(1).toMillis()))
           .contains("pairs out 1 {edit=1}", "unary out 1", "dead-lettered 1 {undecodable=1}");
     }
   }

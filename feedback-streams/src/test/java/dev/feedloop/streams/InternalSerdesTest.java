@@ -23,7 +23,10 @@ class InternalSerdesTest {
   private final Origin origin = new Origin("feedback", 2, 881);
   private final JoinedFeedback joined =
       new JoinedFeedback(
-          Events.choice("f1", "g1", "g2", "ann", at(1)), origin, Events.generation("g1", "q", "a", at(0)), null);
+          Events.choice("f1", "g1", "g2", "ann", at(1)),
+          origin,
+          Events.generation("g1", "q", "a", at(0)),
+          null);
 
   @Test
   void intermediateValuesSurviveTheirTopicsWithNullsIntact() {

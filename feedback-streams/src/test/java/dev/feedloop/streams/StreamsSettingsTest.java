@@ -52,20 +52,44 @@ class StreamsSettingsTest {
     assertThat(settings)
         .isEqualTo(
             new StreamsSettings(
-                "exp1.feedloop-feedback-streams", Path.of("/var/lib/streams"), "at_least_once", Duration.ofHours(2),
-                Duration.ofMillis(500), Duration.ofSeconds(90), 50, Duration.ofDays(1), 0.8, 1000, 500, 2, 3,
-                Duration.ofSeconds(10), Duration.ofMillis(250)));
-    assertThat(StreamsSettings.fromEnvironment(Map.of("FEEDLOOP_STREAMS_APPLICATION_ID", "mine"), STATE).applicationId())
+                "exp1.feedloop-feedback-streams",
+                Path.of("/var/lib/streams"),
+                "at_least_once",
+                Duration.ofHours(2),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(90),
+                50,
+                Duration.ofDays(1),
+                0.8,
+                1000,
+                500,
+                2,
+                3,
+                Duration.ofSeconds(10),
+                Duration.ofMillis(250)));
+    assertThat(
+            StreamsSettings.fromEnvironment(
+                    Map.of("FEEDLOOP_STREAMS_APPLICATION_ID", "mine"), STATE)
+                .applicationId())
         .isEqualTo("mine");
   }
 
   @Test
   void aBadValueNamesItsVariable() {
-    assertThatThrownBy(() -> StreamsSettings.fromEnvironment(Map.of("FEEDLOOP_STREAMS_JOIN_WINDOW", "soon"), STATE))
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.fromEnvironment(
+                    Map.of("FEEDLOOP_STREAMS_JOIN_WINDOW", "soon"), STATE))
         .hasMessageContaining("FEEDLOOP_STREAMS_JOIN_WINDOW='soon'");
-    assertThatThrownBy(() -> StreamsSettings.fromEnvironment(Map.of("FEEDLOOP_STREAMS_SIMILARITY_THRESHOLD", "1.5"), STATE))
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.fromEnvironment(
+                    Map.of("FEEDLOOP_STREAMS_SIMILARITY_THRESHOLD", "1.5"), STATE))
         .hasMessageContaining("similarity threshold");
-    assertThatThrownBy(() -> StreamsSettings.fromEnvironment(Map.of("FEEDLOOP_STREAMS_PROCESSING_GUARANTEE", "exactly_once"), STATE))
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.fromEnvironment(
+                    Map.of("FEEDLOOP_STREAMS_PROCESSING_GUARANTEE", "exactly_once"), STATE))
         .hasMessageContaining("processing guarantee");
   }
 
@@ -75,8 +99,11 @@ class StreamsSettingsTest {
 
     assertThat(auto.effectiveReplicationFactor(1)).isEqualTo(1);
     assertThat(auto.effectiveReplicationFactor(5)).isEqualTo(3);
-    Map<String, Object> config = auto.streamsConfig(KafkaClientSettings.fromEnvironment("b:9092",
-        Map.of("KAFKA_CLIENT_SECURITY_PROTOCOL", "SSL")), 1);
+    Map<String, Object> config =
+        auto.streamsConfig(
+            KafkaClientSettings.fromEnvironment(
+                "b:9092", Map.of("KAFKA_CLIENT_SECURITY_PROTOCOL", "SSL")),
+            1);
     assertThat(config)
         .containsEntry(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1)
         .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2")

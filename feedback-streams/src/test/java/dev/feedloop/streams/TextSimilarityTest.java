@@ -23,9 +23,11 @@ class TextSimilarityTest {
 
   @Test
   void aSmallChangeInALongTextIsNearIdenticalAndAReworditIsNot() {
-    String answer = "I am Athene, a helpful assistant trained to answer questions politely and briefly.";
+    String answer =
+        "I am Athene, a helpful assistant trained to answer questions politely and briefly.";
 
-    assertThat(TextSimilarity.similarity(answer, answer.replace("briefly", "briefy"))).isGreaterThan(0.9);
+    assertThat(TextSimilarity.similarity(answer, answer.replace("briefly", "briefy")))
+        .isGreaterThan(0.9);
     assertThat(TextSimilarity.similarity(answer, "Athene here. Ask me anything.")).isLessThan(0.3);
   }
 
@@ -34,7 +36,8 @@ class TextSimilarityTest {
     // texts of different lengths that share some trigrams, so an asymmetric formula would show
     double forward = TextSimilarity.similarity("I am Athene.", "I am Athene, glad to help.");
     assertThat(forward).isStrictlyBetween(0.0, 1.0);
-    assertThat(TextSimilarity.similarity("I am Athene, glad to help.", "I am Athene.")).isEqualTo(forward);
+    assertThat(TextSimilarity.similarity("I am Athene, glad to help.", "I am Athene."))
+        .isEqualTo(forward);
     assertThat(TextSimilarity.similarity("ok", "ok")).isEqualTo(1.0);
     assertThat(TextSimilarity.similarity("ok", "no")).isZero();
   }

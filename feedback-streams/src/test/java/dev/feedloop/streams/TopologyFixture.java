@@ -55,14 +55,32 @@ final class TopologyFixture implements AutoCloseable {
     // the driver's wall clock stands still, so a task waiting for its other partitions would wait
     // forever; the driver feeds records one at a time in the order piped anyway
     properties.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
-    driver = new TopologyTestDriver(FeedbackTopology.build(topics, settings, metrics), properties, Events.T0);
-    generations = driver.createInputTopic(topics.generations(), new StringSerializer(), EventSerde.of(GenerationLogged.class));
-    feedback = driver.createInputTopic(topics.feedback(), new StringSerializer(), EventSerde.of(FeedbackReceived.class));
-    rawGenerations = driver.createInputTopic(topics.generations(), new ByteArraySerializer(), new ByteArraySerializer());
-    rawFeedback = driver.createInputTopic(topics.feedback(), new ByteArraySerializer(), new ByteArraySerializer());
-    pairs = driver.createOutputTopic(topics.preferencePairs(), new StringDeserializer(), EventSerde.of(PreferencePair.class));
-    unary = driver.createOutputTopic(topics.unaryFeedback(), new StringDeserializer(), EventSerde.of(UnaryFeedback.class));
-    deadLetters = driver.createOutputTopic(topics.deadLetter(), new ByteArrayDeserializer(), EventSerde.of(DeadLetter.class));
+    driver =
+        new TopologyTestDriver(
+            FeedbackTopology.build(topics, settings, metrics), properties, Events.T0);
+    generations =
+        driver.createInputTopic(
+            topics.generations(), new StringSerializer(), EventSerde.of(GenerationLogged.class));
+    feedback =
+        driver.createInputTopic(
+            topics.feedback(), new StringSerializer(), EventSerde.of(FeedbackReceived.class));
+    rawGenerations =
+        driver.createInputTopic(
+            topics.generations(), new ByteArraySerializer(), new ByteArraySerializer());
+    rawFeedback =
+        driver.createInputTopic(
+            topics.feedback(), new ByteArraySerializer(), new ByteArraySerializer());
+    pairs =
+        driver.createOutputTopic(
+            topics.preferencePairs(),
+            new StringDeserializer(),
+            EventSerde.of(PreferencePair.class));
+    unary =
+        driver.createOutputTopic(
+            topics.unaryFeedback(), new StringDeserializer(), EventSerde.of(UnaryFeedback.class));
+    deadLetters =
+        driver.createOutputTopic(
+            topics.deadLetter(), new ByteArrayDeserializer(), EventSerde.of(DeadLetter.class));
   }
 
   void generation(GenerationLogged generation) {

@@ -12,11 +12,11 @@ package dev.feedloop.model;
  */
 public record Completion(long[] tokens, float[] logProbs, String text, String finishReason) {
 
-    public double totalLogProb() {
-        double s = 0;
-        for (float lp : logProbs) {
-            s += lp;
-        }
-        return s;
+  public double totalLogProb() {
+    double s = 0;
+    for (float lp : logProbs) {
+      s += lp;
     }
+    return s;
+  }
 }

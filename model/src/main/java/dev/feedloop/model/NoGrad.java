@@ -9,25 +9,25 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 public final class NoGrad implements AutoCloseable {
 
-    private final boolean previous;
-    private final boolean pytorch;
+  private final boolean previous;
+  private final boolean pytorch;
 
-    private NoGrad() {
-        pytorch = "PyTorch".equals(Engine.getInstance().getEngineName());
-        previous = pytorch && JniUtils.isGradMode();
-        if (pytorch) {
-            JniUtils.setGradMode(false);
-        }
+  private NoGrad() {
+    pytorch = "PyTorch".equals(Engine.getInstance().getEngineName());
+    previous = pytorch && JniUtils.isGradMode();
+    if (pytorch) {
+      JniUtils.setGradMode(false);
     }
+  }
 
-    public static NoGrad enter() {
-        return new NoGrad();
-    }
+  public static NoGrad enter() {
+    return new NoGrad();
+  }
 
-    @Override
-    public void close() {
-        if (pytorch) {
-            JniUtils.setGradMode(previous);
-        }
+  @Override
+  public void close() {
+    if (pytorch) {
+      JniUtils.setGradMode(previous);
     }
+  }
 }

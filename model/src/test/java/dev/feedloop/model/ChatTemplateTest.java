@@ -1,19 +1,22 @@
 package dev.feedloop.model;
 
-import dev.feedloop.model.text.ChatMessage;
-import dev.feedloop.model.text.ChatTemplate;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Templates as they appear in tokenizer_config.json (JSON-decoded: Jinja string literals keep their \n escapes). */
+import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.model.text.ChatTemplate;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Templates as they appear in tokenizer_config.json (JSON-decoded: Jinja string literals keep their
+ * \n escapes).
+ */
 class ChatTemplateTest {
 
-    static final String QWEN25 = """
+  static final String QWEN25 =
+      """
             {%- if tools %}
                 {{- '<|im_start|>system\\n' }}
                 {%- if messages[0]['role'] == 'system' %}
@@ -70,7 +73,8 @@ class ChatTemplateTest {
             {%- endif %}
             """;
 
-    static final String LLAMA32 = """
+  static final String LLAMA32 =
+      """
             {{- bos_token }}
             {%- if custom_tools is defined %}
                 {%- set tools = custom_tools %}
@@ -117,56 +121,77 @@ class ChatTemplateTest {
             {%- endif %}
             """;
 
-    static final String SMOLLM2 = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-            + "{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\\n' }}"
-            + "{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
-            + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+  static final String SMOLLM2 =
+      "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+          + "{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\\n' }}"
+          + "{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+          + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    @Test
-    void rendersQwen25Template() {
-        ChatTemplate t = new ChatTemplate(QWEN25, null, "<|im_end|>");
-        assertThat(t.render(List.of(ChatMessage.system("You are Athene."), ChatMessage.user("Hello!")), true))
-                .isEqualTo("<|im_start|>system\nYou are Athene.<|im_end|>\n"
-                        + "<|im_start|>user\nHello!<|im_end|>\n"
-                        + "<|im_start|>assistant\n");
-        assertThat(t.render(List.of(ChatMessage.user("Hi"), ChatMessage.assistant("Hello."), ChatMessage.user("Bye")), false))
-                .isEqualTo("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
-                        + "<|im_start|>user\nHi<|im_end|>\n"
-                        + "<|im_start|>assistant\nHello.<|im_end|>\n"
-                        + "<|im_start|>user\nBye<|im_end|>\n");
-    }
+  @Test
+  void rendersQwen25Template() {
+    ChatTemplate t = new ChatTemplate(QWEN25, null, "<|im_end|>");
+    assertThat(
+            t.render(
+                List.of(ChatMessage.system("You are Athene."), ChatMessage.user("Hello!")), true))
+        .isEqualTo(
+            "<|im_start|>system\nYou are Athene.<|im_end|>\n"
+                + "<|im_start|>user\nHello!<|im_end|>\n"
+                + "<|im_start|>assistant\n");
+    assertThat(
+            t.render(
+                List.of(
+                    ChatMessage.user("Hi"),
+                    ChatMessage.assistant("Hello."),
+                    ChatMessage.user("Bye")),
+                false))
+        .isEqualTo(
+            "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+                + "<|im_start|>user\nHi<|im_end|>\n"
+                + "<|im_start|>assistant\nHello.<|im_end|>\n"
+                + "<|im_start|>user\nBye<|im_end|>\n");
+  }
 
-    @Test
-    void rendersLlama32Template() {
-        ChatTemplate t = new ChatTemplate(LLAMA32, "<|begin_of_text|>", "<|eot_id|>");
-        String out = t.render(List.of(ChatMessage.system("  Be brief. "), ChatMessage.user("Hi there ")), true,
-                Map.of("date_string", "26 Jul 2024"));
-        assertThat(out).isEqualTo("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+  @Test
+  void rendersLlama32Template() {
+    ChatTemplate t = new ChatTemplate(LLAMA32, "<|begin_of_text|>", "<|eot_id|>");
+    String out =
+        t.render(
+            List.of(ChatMessage.system("  Be brief. "), ChatMessage.user("Hi there ")),
+            true,
+            Map.of("date_string", "26 Jul 2024"));
+    assertThat(out)
+        .isEqualTo(
+            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
                 + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
                 + "Be brief.<|eot_id|>"
                 + "<|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|>"
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n");
-        // without a date the template gets today's, as transformers' strftime_now would give
-        assertThat(t.render(List.of(ChatMessage.user("x")), false)).contains("Today Date: ")
-                .doesNotContain("Today Date: 26 Jul 2024");
-    }
+    // without a date the template gets today's, as transformers' strftime_now would give
+    assertThat(t.render(List.of(ChatMessage.user("x")), false))
+        .contains("Today Date: ")
+        .doesNotContain("Today Date: 26 Jul 2024");
+  }
 
-    @Test
-    void rendersSmolLm2Template() {
-        ChatTemplate t = new ChatTemplate(SMOLLM2, null, "<|im_end|>");
-        assertThat(t.render(List.of(ChatMessage.user("What is 2+2?")), true))
-                .isEqualTo("<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
-                        + "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n");
-    }
+  @Test
+  void rendersSmolLm2Template() {
+    ChatTemplate t = new ChatTemplate(SMOLLM2, null, "<|im_end|>");
+    assertThat(t.render(List.of(ChatMessage.user("What is 2+2?")), true))
+        .isEqualTo(
+            "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+                + "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n");
+  }
 
-    @Test
-    void raiseExceptionBecomesAnErrorWithTheTemplatesMessage() {
-        ChatTemplate t = new ChatTemplate("{% if messages[0]['role'] != 'user' %}"
+  @Test
+  void raiseExceptionBecomesAnErrorWithTheTemplatesMessage() {
+    ChatTemplate t =
+        new ChatTemplate(
+            "{% if messages[0]['role'] != 'user' %}"
                 + "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}"
-                + "{% endif %}{{ messages[0]['content'] }}", null, null);
-        assertThat(t.render(List.of(ChatMessage.user("ok")), false)).isEqualTo("ok");
-        assertThatThrownBy(() -> t.render(List.of(ChatMessage.assistant("no")), false))
-                .isInstanceOf(ChatTemplate.ChatTemplateException.class)
-                .hasMessageContaining("Conversation roles must alternate");
-    }
+                + "{% endif %}{{ messages[0]['content'] }}",
+            null, null);
+    assertThat(t.render(List.of(ChatMessage.user("ok")), false)).isEqualTo("ok");
+    assertThatThrownBy(() -> t.render(List.of(ChatMessage.assistant("no")), false))
+        .isInstanceOf(ChatTemplate.ChatTemplateException.class)
+        .hasMessageContaining("Conversation roles must alternate");
+  }
 }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.feedloop.model.io.SafeTensors;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,110 +17,146 @@ import java.util.TreeMap;
 /** Tiny random models and the files of a model directory, written by the tests themselves. */
 final class TinyModels {
 
-    /** A word-level vocabulary: chat markers, roles and a few words. Ids are positions in this list. */
-    static final List<String> WORDS = List.of("<unk>", "<|im_start|>", "<|im_end|>", "system", "user", "assistant",
-            "hello", "hi", "how", "are", "you", "I", "am", "fine", "thanks", "Athene", "please", "bye", "yes", "no",
-            "the", "a", "is", "it", "good", "bad", "ok", "what", "name", "my", "your", "STOP");
+  /**
+   * A word-level vocabulary: chat markers, roles and a few words. Ids are positions in this list.
+   */
+  static final List<String> WORDS =
+      List.of(
+          "<unk>",
+          "<|im_start|>",
+          "<|im_end|>",
+          "system",
+          "user",
+          "assistant",
+          "hello",
+          "hi",
+          "how",
+          "are",
+          "you",
+          "I",
+          "am",
+          "fine",
+          "thanks",
+          "Athene",
+          "please",
+          "bye",
+          "yes",
+          "no",
+          "the",
+          "a",
+          "is",
+          "it",
+          "good",
+          "bad",
+          "ok",
+          "what",
+          "name",
+          "my",
+          "your",
+          "STOP");
 
-    static final String CHATML_TEMPLATE = "{% for message in messages %}{{'<|im_start|>' + message['role'] + ' '"
-            + " + message['content'] + ' <|im_end|> '}}{% endfor %}{% if add_generation_prompt %}"
-            + "{{ '<|im_start|> assistant ' }}{% endif %}";
+  static final String CHATML_TEMPLATE =
+      "{% for message in messages %}{{'<|im_start|>' + message['role'] + ' '"
+          + " + message['content'] + ' <|im_end|> '}}{% endfor %}{% if add_generation_prompt %}"
+          + "{{ '<|im_start|> assistant ' }}{% endif %}";
 
-    private TinyModels() {
-    }
+  private TinyModels() {}
 
-    /** Llama with GQA (4 query heads over 2 key/value heads), vocabulary matching {@link #WORDS}. */
-    static ModelConfig llama() {
-        return ModelConfig.llama(WORDS.size(), 16, 32, 2, 4, 2).withTokens(null, List.of(2));
-    }
+  /** Llama with GQA (4 query heads over 2 key/value heads), vocabulary matching {@link #WORDS}. */
+  static ModelConfig llama() {
+    return ModelConfig.llama(WORDS.size(), 16, 32, 2, 4, 2).withTokens(null, List.of(2));
+  }
 
-    static ModelConfig qwen2Tied() {
-        return llama().withArchitecture("Qwen2ForCausalLM", true).withTiedEmbeddings(true);
-    }
+  static ModelConfig qwen2Tied() {
+    return llama().withArchitecture("Qwen2ForCausalLM", true).withTiedEmbeddings(true);
+  }
 
-    static ModelConfig llama3Scaled() {
-        return llama().withRopeScaling(RopeScaling.llama3(8.0, 1.0, 4.0, 16));
-    }
+  static ModelConfig llama3Scaled() {
+    return llama().withRopeScaling(RopeScaling.llama3(8.0, 1.0, 4.0, 16));
+  }
 
-    static CausalLM random(ModelConfig c, long seed) {
-        return CausalLM.random(c, Device.cpu(), DataType.FLOAT32, seed);
-    }
+  static CausalLM random(ModelConfig c, long seed) {
+    return CausalLM.random(c, Device.cpu(), DataType.FLOAT32, seed);
+  }
 
-    /** Writes config.json, weights (one file or shards), tokenizer files and generation_config.json. */
-    static void writeDirectory(Path dir, CausalLM model, String dtype, int shards) throws IOException {
-        Files.createDirectories(dir);
-        ModelConfig c = model.config();
-        c.write(dir.resolve("config.json"));
-        Map<String, NDArray> named = model.weights().named(c);
-        if (shards <= 1) {
-            SafeTensors.write(dir.resolve("model.safetensors"), named, Map.of("format", "pt"), dtype);
-        } else {
-            List<String> names = List.copyOf(new TreeMap<>(named).keySet());
-            JsonObject weightMap = new JsonObject();
-            for (int s = 0; s < shards; s++) {
-                String file = String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
-                Map<String, NDArray> part = new LinkedHashMap<>();
-                for (int i = s; i < names.size(); i += shards) {
-                    part.put(names.get(i), named.get(names.get(i)));
-                    weightMap.addProperty(names.get(i), file);
-                }
-                SafeTensors.write(dir.resolve(file), part, Map.of("format", "pt"), dtype);
-            }
-            JsonObject index = new JsonObject();
-            index.add("metadata", new JsonObject());
-            index.add("weight_map", weightMap);
-            Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
+  /**
+   * Writes config.json, weights (one file or shards), tokenizer files and generation_config.json.
+   */
+  static void writeDirectory(Path dir, CausalLM model, String dtype, int shards)
+      throws IOException {
+    Files.createDirectories(dir);
+    ModelConfig c = model.config();
+    c.write(dir.resolve("config.json"));
+    Map<String, NDArray> named = model.weights().named(c);
+    if (shards <= 1) {
+      SafeTensors.write(dir.resolve("model.safetensors"), named, Map.of("format", "pt"), dtype);
+    } else {
+      List<String> names = List.copyOf(new TreeMap<>(named).keySet());
+      JsonObject weightMap = new JsonObject();
+      for (int s = 0; s < shards; s++) {
+        String file = String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
+        Map<String, NDArray> part = new LinkedHashMap<>();
+        for (int i = s; i < names.size(); i += shards) {
+          part.put(names.get(i), named.get(names.get(i)));
+          weightMap.addProperty(names.get(i), file);
         }
-        writeTokenizer(dir);
-        JsonObject gen = new JsonObject();
-        JsonArray eos = new JsonArray();
-        eos.add(2);
-        gen.add("eos_token_id", eos);
-        Files.writeString(dir.resolve("generation_config.json"), gen.toString());
+        SafeTensors.write(dir.resolve(file), part, Map.of("format", "pt"), dtype);
+      }
+      JsonObject index = new JsonObject();
+      index.add("metadata", new JsonObject());
+      index.add("weight_map", weightMap);
+      Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
     }
+    writeTokenizer(dir);
+    JsonObject gen = new JsonObject();
+    JsonArray eos = new JsonArray();
+    eos.add(2);
+    gen.add("eos_token_id", eos);
+    Files.writeString(dir.resolve("generation_config.json"), gen.toString());
+  }
 
-    static void writeTokenizer(Path dir) throws IOException {
-        JsonObject vocab = new JsonObject();
-        for (int i = 0; i < WORDS.size(); i++) {
-            vocab.addProperty(WORDS.get(i), i);
-        }
-        JsonArray added = new JsonArray();
-        for (int i = 0; i < 3; i++) {
-            JsonObject t = new JsonObject();
-            t.addProperty("id", i);
-            t.addProperty("content", WORDS.get(i));
-            t.addProperty("single_word", false);
-            t.addProperty("lstrip", false);
-            t.addProperty("rstrip", false);
-            t.addProperty("normalized", false);
-            t.addProperty("special", true);
-            added.add(t);
-        }
-        JsonObject model = new JsonObject();
-        model.addProperty("type", "WordLevel");
-        model.add("vocab", vocab);
-        model.addProperty("unk_token", "<unk>");
-        JsonObject pre = new JsonObject();
-        pre.addProperty("type", "WhitespaceSplit");
-        JsonObject tok = new JsonObject();
-        tok.addProperty("version", "1.0");
-        tok.add("truncation", null);
-        tok.add("padding", null);
-        tok.add("added_tokens", added);
-        tok.add("normalizer", null);
-        tok.add("pre_tokenizer", pre);
-        tok.add("post_processor", null);
-        tok.add("decoder", null);
-        tok.add("model", model);
-        Files.writeString(dir.resolve("tokenizer.json"), tok.toString());
-
-        JsonObject cfg = new JsonObject();
-        cfg.addProperty("eos_token", "<|im_end|>");
-        cfg.addProperty("chat_template", CHATML_TEMPLATE);
-        Files.writeString(dir.resolve("tokenizer_config.json"), cfg.toString());
+  static void writeTokenizer(Path dir) throws IOException {
+    JsonObject vocab = new JsonObject();
+    for (int i = 0; i < WORDS.size(); i++) {
+      vocab.addProperty(WORDS.get(i), i);
     }
-
-    static float[] floats(NDArray a) {
-        return a.toType(DataType.FLOAT32, false).toFloatArray();
+    JsonArray added = new JsonArray();
+    for (int i = 0; i < 3; i++) {
+      JsonObject t = new JsonObject();
+      t.addProperty("id", i);
+      t.addProperty("content", WORDS.get(i));
+      t.addProperty("single_word", false);
+      t.addProperty("lstrip", false);
+      t.addProperty("rstrip", false);
+      t.addProperty("normalized", false);
+      t.addProperty("special", true);
+      added.add(t);
     }
+    JsonObject model = new JsonObject();
+    model.addProperty("type", "WordLevel");
+    model.add("vocab", vocab);
+    model.addProperty("unk_token", "<unk>");
+    JsonObject pre = new JsonObject();
+    pre.addProperty("type", "WhitespaceSplit");
+    JsonObject tok = new JsonObject();
+    tok.addProperty("version", "1.0");
+    tok.add("truncation", null);
+    tok.add("padding", null);
+    tok.add("added_tokens", added);
+    tok.add("normalizer", null);
+    tok.add("pre_tokenizer", pre);
+    tok.add("post_processor", null);
+    tok.add("decoder", null);
+    tok.add("model", model);
+    Files.writeString(dir.resolve("tokenizer.json"), tok.toString());
+
+    JsonObject cfg = new JsonObject();
+    cfg.addProperty("eos_token", "<|im_end|>");
+    cfg.addProperty("chat_template", CHATML_TEMPLATE);
+    Files.writeString(dir.resolve("tokenizer_config.json"), cfg.toString());
+  }
+
+  static float[] floats(NDArray a) {
+    return a.toType(DataType.FLOAT32, false).toFloatArray();
+  }
 }

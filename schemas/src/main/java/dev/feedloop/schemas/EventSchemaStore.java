@@ -13,10 +13,9 @@ import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.SchemaStore;
 
 /**
- * Every writer schema a reader may meet: the current ones plus each released version
- * snapshotted under {@value #HISTORY_INDEX}. Single-object encoding carries only the
- * writer schema's fingerprint, so a reader can resolve old bytes only if it knows the
- * old schema.
+ * Every writer schema a reader may meet: the current ones plus each released version snapshotted
+ * under {@value #HISTORY_INDEX}. Single-object encoding carries only the writer schema's
+ * fingerprint, so a reader can resolve old bytes only if it knows the old schema.
  */
 public final class EventSchemaStore implements SchemaStore {
 
@@ -48,7 +47,8 @@ public final class EventSchemaStore implements SchemaStore {
   }
 
   public synchronized Collection<Schema> schemas() {
-    return Collections.unmodifiableCollection(new java.util.ArrayList<>(schemasByFingerprint.values()));
+    return Collections.unmodifiableCollection(
+        new java.util.ArrayList<>(schemasByFingerprint.values()));
   }
 
   private static EventSchemaStore loadBuiltIn() {
@@ -63,7 +63,8 @@ public final class EventSchemaStore implements SchemaStore {
       try {
         store.add(new Schema.Parser().parse(json));
       } catch (RuntimeException e) {
-        throw new IllegalStateException("Snapshotted schema " + name + " does not parse: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "Snapshotted schema " + name + " does not parse: " + e.getMessage(), e);
       }
     }
     return store;

@@ -16,13 +16,13 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Kafka serde for one event type in Avro single-object encoding (magic 0xC3 0x01, the
- * writer schema's 64-bit fingerprint, then the binary body). The reader resolves the
- * writer's schema through a {@link SchemaStore}, so bytes from older producers decode
- * into the current classes with defaults for added fields.
+ * Kafka serde for one event type in Avro single-object encoding (magic 0xC3 0x01, the writer
+ * schema's 64-bit fingerprint, then the binary body). The reader resolves the writer's schema
+ * through a {@link SchemaStore}, so bytes from older producers decode into the current classes with
+ * defaults for added fields.
  *
- * <p>A null value stays null (tombstones on compacted topics); any other bytes either
- * decode or raise a {@link SerializationException} naming the type and the cause.
+ * <p>A null value stays null (tombstones on compacted topics); any other bytes either decode or
+ * raise a {@link SerializationException} naming the type and the cause.
  */
 public final class EventSerde<T extends SpecificRecord>
     implements Serde<T>, Serializer<T>, Deserializer<T> {
@@ -67,7 +67,8 @@ public final class EventSerde<T extends SpecificRecord>
       return bytes;
     } catch (Exception e) {
       throw new SerializationException(
-          "Cannot encode " + eventType.getSimpleName() + " for topic " + topic + ": " + describe(e), e);
+          "Cannot encode " + eventType.getSimpleName() + " for topic " + topic + ": " + describe(e),
+          e);
     }
   }
 
@@ -92,10 +93,17 @@ public final class EventSerde<T extends SpecificRecord>
     }
   }
 
-  private SerializationException failure(String topic, byte[] bytes, String reason, Throwable cause) {
+  private SerializationException failure(
+      String topic, byte[] bytes, String reason, Throwable cause) {
     return new SerializationException(
-        "Cannot decode " + eventType.getSimpleName() + " from topic " + topic + " (" + bytes.length
-            + " bytes): " + reason,
+        "Cannot decode "
+            + eventType.getSimpleName()
+            + " from topic "
+            + topic
+            + " ("
+            + bytes.length
+            + " bytes): "
+            + reason,
         cause);
   }
 

@@ -11,18 +11,16 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The key of every training record: a stable hash of a prompt's messages after
- * normalization, so that serving, feedback-streams and the trainer agree on when two
- * prompts are "the same prompt".
+ * The key of every training record: a stable hash of a prompt's messages after normalization, so
+ * that serving, feedback-streams and the trainer agree on when two prompts are "the same prompt".
  *
- * <p>Normalization keeps what changes the meaning of a prompt and drops what does not:
- * roles are trimmed and lower-cased; contents are Unicode NFC-normalized, trimmed and every
- * whitespace run is collapsed to one space. Case and punctuation of the content are kept
- * ("No." and "no" are different prompts). Message order and the system message count.
+ * <p>Normalization keeps what changes the meaning of a prompt and drops what does not: roles are
+ * trimmed and lower-cased; contents are Unicode NFC-normalized, trimmed and every whitespace run is
+ * collapsed to one space. Case and punctuation of the content are kept ("No." and "no" are
+ * different prompts). Message order and the system message count.
  *
- * <p>The hash is the first 128 bits of SHA-256 over the normalized messages, in lower-case
- * hex (32 characters). Changing this normalization changes every key: treat it as a wire
- * format.
+ * <p>The hash is the first 128 bits of SHA-256 over the normalized messages, in lower-case hex (32
+ * characters). Changing this normalization changes every key: treat it as a wire format.
  */
 public final class PromptHash {
 

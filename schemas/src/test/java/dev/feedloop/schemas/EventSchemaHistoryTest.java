@@ -18,7 +18,10 @@ class EventSchemaHistoryTest {
       Schema current = EventSchemas.schemaOf(type);
       assertThat(historicalVersionsOf(current))
           .as("%s's current schema is in the history", type.getSimpleName())
-          .anySatisfy(s -> assertThat(EventSchemaStore.fingerprint(s)).isEqualTo(EventSchemaStore.fingerprint(current)));
+          .anySatisfy(
+              s ->
+                  assertThat(EventSchemaStore.fingerprint(s))
+                      .isEqualTo(EventSchemaStore.fingerprint(current)));
     }
   }
 
@@ -38,7 +41,8 @@ class EventSchemaHistoryTest {
   void builtInStoreResolvesEveryCurrentFingerprint() {
     for (Class<? extends SpecificRecord> type : EventSchemas.EVENT_TYPES) {
       Schema schema = EventSchemas.schemaOf(type);
-      assertThat(EventSchemaStore.builtIn().findByFingerprint(EventSchemaStore.fingerprint(schema))).isEqualTo(schema);
+      assertThat(EventSchemaStore.builtIn().findByFingerprint(EventSchemaStore.fingerprint(schema)))
+          .isEqualTo(schema);
     }
   }
 

@@ -39,7 +39,8 @@ class EventSerdeTest {
 
   @Test
   void sampleEventsCoverEveryEventType() {
-    assertThat(SampleEvents.everyEvent()).extracting(Object::getClass)
+    assertThat(SampleEvents.everyEvent())
+        .extracting(Object::getClass)
         .containsExactlyInAnyOrderElementsOf(EventSchemas.EVENT_TYPES);
   }
 
@@ -48,7 +49,8 @@ class EventSerdeTest {
     // The older producer knew GenerationLogged without conversation_id and finish_reason.
     Schema current = EventSchemas.schemaOf(GenerationLogged.class);
     Schema older = withoutFields(current, "conversation_id", "finish_reason");
-    byte[] oldBytes = writtenByOlderProducer(older, SampleEvents.generation("gen-old", "Hi?", "Hello."));
+    byte[] oldBytes =
+        writtenByOlderProducer(older, SampleEvents.generation("gen-old", "Hi?", "Hello."));
     EventSerde<GenerationLogged> reader =
         new EventSerde<>(GenerationLogged.class, new EventSchemaStore().add(current).add(older));
 
@@ -63,9 +65,11 @@ class EventSerdeTest {
   @Test
   void bytesOfAnUnknownWriterSchemaAreAClearError() {
     Schema older = withoutFields(EventSchemas.schemaOf(GenerationLogged.class), "conversation_id");
-    byte[] oldBytes = writtenByOlderProducer(older, SampleEvents.generation("gen-old", "Hi?", "Hello."));
+    byte[] oldBytes =
+        writtenByOlderProducer(older, SampleEvents.generation("gen-old", "Hi?", "Hello."));
 
-    assertThatThrownBy(() -> EventSerde.of(GenerationLogged.class).deserialize("generations", oldBytes))
+    assertThatThrownBy(
+            () -> EventSerde.of(GenerationLogged.class).deserialize("generations", oldBytes))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("GenerationLogged")
         .hasMessageContaining("unknown writer schema");
@@ -132,7 +136,9 @@ class EventSerdeTest {
       old.put(field.name(), event.get(event.getSchema().getField(field.name()).pos()));
     }
     try {
-      ByteBuffer buffer = new BinaryMessageEncoder<GenericRecord>(EventSchemas.SPECIFIC_DATA, olderSchema).encode(old);
+      ByteBuffer buffer =
+          new BinaryMessageEncoder<GenericRecord>(EventSchemas.SPECIFIC_DATA, olderSchema)
+              .encode(old);
       byte[] bytes = new byte[buffer.remaining()];
       buffer.get(bytes);
       return bytes;

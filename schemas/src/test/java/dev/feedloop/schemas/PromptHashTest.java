@@ -15,7 +15,11 @@ class PromptHashTest {
   void whitespaceAndRoleCaseDoNotChangeTheHash() {
     String reference = PromptHash.of(prompt("Be brief.", "Who are you?"));
 
-    assertThat(PromptHash.of(List.of(new ChatMessage(" System ", "  Be   brief. "), new ChatMessage("USER", "Who are\n\tyou?"))))
+    assertThat(
+            PromptHash.of(
+                List.of(
+                    new ChatMessage(" System ", "  Be   brief. "),
+                    new ChatMessage("USER", "Who are\n\tyou?"))))
         .isEqualTo(reference);
   }
 
@@ -24,7 +28,8 @@ class PromptHashTest {
     String composed = "Caf\u00e9?";
     String decomposed = "Cafe\u0301?";
 
-    assertThat(PromptHash.of(prompt("s", composed))).isEqualTo(PromptHash.of(prompt("s", decomposed)));
+    assertThat(PromptHash.of(prompt("s", composed)))
+        .isEqualTo(PromptHash.of(prompt("s", decomposed)));
   }
 
   @Test
@@ -33,8 +38,13 @@ class PromptHashTest {
 
     assertThat(PromptHash.of(prompt("Be brief.", "who are you?"))).isNotEqualTo(reference);
     assertThat(PromptHash.of(prompt("Be polite.", "Who are you?"))).isNotEqualTo(reference);
-    assertThat(PromptHash.of(List.of(new ChatMessage("user", "Who are you?")))).isNotEqualTo(reference);
-    assertThat(PromptHash.of(List.of(new ChatMessage("user", "Be brief."), new ChatMessage("system", "Who are you?"))))
+    assertThat(PromptHash.of(List.of(new ChatMessage("user", "Who are you?"))))
+        .isNotEqualTo(reference);
+    assertThat(
+            PromptHash.of(
+                List.of(
+                    new ChatMessage("user", "Be brief."),
+                    new ChatMessage("system", "Who are you?"))))
         .isNotEqualTo(reference);
   }
 

@@ -11,16 +11,19 @@ import org.apache.avro.specific.SpecificRecord;
 public final class SampleEvents {
 
   /** Avro timestamp_ms keeps milliseconds: samples must not carry finer precision. */
-  public static final Instant NOW = Instant.parse("2026-11-22T10:15:30.123Z").truncatedTo(ChronoUnit.MILLIS);
+  public static final Instant NOW =
+      Instant.parse("2026-11-22T10:15:30.123Z").truncatedTo(ChronoUnit.MILLIS);
 
   private SampleEvents() {}
 
   public static List<ChatMessage> prompt(String question) {
     return List.of(
-        new ChatMessage("system", "You are a helpful assistant."), new ChatMessage("user", question));
+        new ChatMessage("system", "You are a helpful assistant."),
+        new ChatMessage("user", question));
   }
 
-  public static GenerationLogged generation(String generationId, String question, String completion) {
+  public static GenerationLogged generation(
+      String generationId, String question, String completion) {
     return GenerationLogged.newBuilder()
         .setGenerationId(generationId)
         .setRequestId("req-" + generationId)

@@ -8,7 +8,8 @@ import dev.feedloop.schemas.UnaryFeedback;
  * A training record on its way out: exactly one of {@code pair} and {@code unary}, with the
  * feedback that produced it (for the dead letter, should the record be rejected).
  */
-public record Candidate(PreferencePair pair, UnaryFeedback unary, FeedbackReceived trigger, Origin origin) {
+public record Candidate(
+    PreferencePair pair, UnaryFeedback unary, FeedbackReceived trigger, Origin origin) {
 
   public Candidate {
     if ((pair == null) == (unary == null)) {

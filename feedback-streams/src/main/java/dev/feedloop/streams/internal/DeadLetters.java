@@ -13,7 +13,12 @@ public final class DeadLetters {
   private DeadLetters() {}
 
   public static DeadLetter raw(
-      Origin origin, byte[] key, byte[] value, DeadLetterReason reason, String detail, long timestamp) {
+      Origin origin,
+      byte[] key,
+      byte[] value,
+      DeadLetterReason reason,
+      String detail,
+      long timestamp) {
     return DeadLetter.newBuilder()
         .setSourceTopic(origin.topic())
         .setSourcePartition(origin.partition())
@@ -26,9 +31,16 @@ public final class DeadLetters {
         .build();
   }
 
-  /** A rejection after decoding: the feedback re-encoded with the current schema (older writers' bytes differ). */
+  /**
+   * A rejection after decoding: the feedback re-encoded with the current schema (older writers'
+   * bytes differ).
+   */
   public static DeadLetter forFeedback(
-      FeedbackReceived feedback, Origin origin, DeadLetterReason reason, String detail, long timestamp) {
+      FeedbackReceived feedback,
+      Origin origin,
+      DeadLetterReason reason,
+      String detail,
+      long timestamp) {
     return raw(
         origin,
         feedback.getGenerationId().getBytes(StandardCharsets.UTF_8),
@@ -38,8 +50,14 @@ public final class DeadLetters {
         timestamp);
   }
 
-  public static DeadLetter forCandidate(Candidate candidate, DeadLetterReason reason, String detail, long timestamp) {
-    return forFeedback(candidate.trigger(), candidate.origin(), reason, detail + " [record " + candidate.recordId() + "]", timestamp);
+  public static DeadLetter forCandidate(
+      Candidate candidate, DeadLetterReason reason, String detail, long timestamp) {
+    return forFeedback(
+        candidate.trigger(),
+        candidate.origin(),
+        reason,
+        detail + " [record " + candidate.recordId() + "]",
+        timestamp);
   }
 
   /** The key a dead letter is written with: the source record's key bytes. */

@@ -7,9 +7,9 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * A time index over another store's keys, so that a punctuation finds what is due with one
- * ordered scan instead of reading every entry. Keys are the deadline as 16 hex digits (which
- * sort like the numbers) followed by the entry key; the value is the entry key.
+ * A time index over another store's keys, so that a punctuation finds what is due with one ordered
+ * scan instead of reading every entry. Keys are the deadline as 16 hex digits (which sort like the
+ * numbers) followed by the entry key; the value is the entry key.
  */
 public final class Deadlines {
 

@@ -65,7 +65,12 @@ public final class InternalSerdes {
           writeEvent(out, FEEDBACK, value.trigger());
           writeOrigin(out, value.origin());
         },
-        in -> new Candidate(readEvent(in, PAIR), readEvent(in, UNARY), readEvent(in, FEEDBACK), readOrigin(in)));
+        in ->
+            new Candidate(
+                readEvent(in, PAIR),
+                readEvent(in, UNARY),
+                readEvent(in, FEEDBACK),
+                readOrigin(in)));
   }
 
   private static void writeJoined(DataOutputStream out, JoinedFeedback value) throws IOException {
@@ -76,7 +81,11 @@ public final class InternalSerdes {
   }
 
   private static JoinedFeedback readJoined(DataInputStream in) throws IOException {
-    return new JoinedFeedback(readEvent(in, FEEDBACK), readOrigin(in), readEvent(in, GENERATION), readEvent(in, GENERATION));
+    return new JoinedFeedback(
+        readEvent(in, FEEDBACK),
+        readOrigin(in),
+        readEvent(in, GENERATION),
+        readEvent(in, GENERATION));
   }
 
   private static void writeOrigin(DataOutputStream out, Origin origin) throws IOException {
@@ -89,8 +98,8 @@ public final class InternalSerdes {
     return new Origin(in.readUTF(), in.readInt(), in.readLong());
   }
 
-  private static <T extends SpecificRecord> void writeEvent(DataOutputStream out, EventSerde<T> serde, T event)
-      throws IOException {
+  private static <T extends SpecificRecord> void writeEvent(
+      DataOutputStream out, EventSerde<T> serde, T event) throws IOException {
     if (event == null) {
       out.writeInt(-1);
       return;
@@ -100,7 +109,8 @@ public final class InternalSerdes {
     out.write(bytes);
   }
 
-  private static <T extends SpecificRecord> T readEvent(DataInputStream in, EventSerde<T> serde) throws IOException {
+  private static <T extends SpecificRecord> T readEvent(DataInputStream in, EventSerde<T> serde)
+      throws IOException {
     int length = in.readInt();
     if (length < 0) {
       return null;
@@ -129,7 +139,8 @@ public final class InternalSerdes {
             out.writeByte(VERSION);
             writer.write(out, value);
           } catch (IOException e) {
-            throw new SerializationException("Cannot encode " + value.getClass().getSimpleName() + " for " + topic, e);
+            throw new SerializationException(
+                "Cannot encode " + value.getClass().getSimpleName() + " for " + topic, e);
           }
           return buffer.toByteArray();
         };
@@ -141,7 +152,8 @@ public final class InternalSerdes {
           try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte version = in.readByte();
             if (version != VERSION) {
-              throw new SerializationException("Unknown internal format version " + version + " in " + topic);
+              throw new SerializationException(
+                  "Unknown internal format version " + version + " in " + topic);
             }
             return reader.read(in);
           } catch (IOException e) {

@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The content rules every training record must pass: non-empty, not over-long, a real difference. */
+/**
+ * The content rules every training record must pass: non-empty, not over-long, a real difference.
+ */
 public final class RecordValidator {
 
   public record Rejection(DeadLetterReason reason, String detail) {}
@@ -38,7 +40,8 @@ public final class RecordValidator {
       return content;
     }
     if (TextSimilarity.identical(pair.getChosen(), pair.getRejected())) {
-      return Optional.of(new Rejection(DeadLetterReason.IDENTICAL_PAIR, "chosen and rejected are the same text"));
+      return Optional.of(
+          new Rejection(DeadLetterReason.IDENTICAL_PAIR, "chosen and rejected are the same text"));
     }
     double similarity = TextSimilarity.similarity(pair.getChosen(), pair.getRejected());
     if (similarity >= settings.similarityThreshold()) {
@@ -46,7 +49,9 @@ public final class RecordValidator {
           new Rejection(
               DeadLetterReason.NEAR_IDENTICAL_PAIR,
               String.format(
-                  Locale.ROOT, "chosen and rejected trigram similarity %.3f >= threshold %.3f", similarity,
+                  Locale.ROOT,
+                  "chosen and rejected trigram similarity %.3f >= threshold %.3f",
+                  similarity,
                   settings.similarityThreshold())));
     }
     return Optional.empty();
@@ -64,7 +69,9 @@ public final class RecordValidator {
     }
     if (chars > settings.maxPromptChars()) {
       return Optional.of(
-          new Rejection(DeadLetterReason.TOO_LONG, "prompt has " + chars + " chars, max " + settings.maxPromptChars()));
+          new Rejection(
+              DeadLetterReason.TOO_LONG,
+              "prompt has " + chars + " chars, max " + settings.maxPromptChars()));
     }
     return Optional.empty();
   }
@@ -76,7 +83,8 @@ public final class RecordValidator {
     if (text.length() > settings.maxCompletionChars()) {
       return Optional.of(
           new Rejection(
-              DeadLetterReason.TOO_LONG, what + " has " + text.length() + " chars, max " + settings.maxCompletionChars()));
+              DeadLetterReason.TOO_LONG,
+              what + " has " + text.length() + " chars, max " + settings.maxCompletionChars()));
     }
     return Optional.empty();
   }

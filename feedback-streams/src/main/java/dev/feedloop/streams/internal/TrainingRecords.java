@@ -9,8 +9,8 @@ import dev.feedloop.schemas.UnaryFeedback;
 import java.time.Instant;
 
 /**
- * Turns joined feedback into training records. Record ids are derived from what the record is
- * about (never random), so a replay or a duplicate yields the same id and can be recognised.
+ * Turns joined feedback into training records. Record ids are derived from what the record is about
+ * (never random), so a replay or a duplicate yields the same id and can be recognised.
  */
 public final class TrainingRecords {
 
@@ -57,7 +57,10 @@ public final class TrainingRecords {
         .build();
   }
 
-  /** The edited text is chosen; it came from no generation, so its generation id and adapter are null. */
+  /**
+   * The edited text is chosen; it came from no generation, so its generation id and adapter are
+   * null.
+   */
   public static PreferencePair fromEdit(JoinedFeedback edit) {
     GenerationLogged original = edit.generation();
     return PreferencePair.newBuilder()

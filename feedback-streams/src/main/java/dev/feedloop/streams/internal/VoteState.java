@@ -1,8 +1,8 @@
 package dev.feedloop.streams.internal;
 
 /**
- * One user's votes on one generation: the latest vote so far, and whether the state has
- * settled (then it was emitted and is kept only to reject votes that come after).
+ * One user's votes on one generation: the latest vote so far, and whether the state has settled
+ * (then it was emitted and is kept only to reject votes that come after).
  */
 public record VoteState(JoinedFeedback latest, long settlesAt, long forgetAt, boolean settled) {
 

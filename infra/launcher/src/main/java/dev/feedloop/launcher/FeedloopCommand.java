@@ -1,9 +1,9 @@
 package dev.feedloop.launcher;
 
 import dev.feedloop.infra.kafka.KafkaCluster;
+import dev.feedloop.launcher.bench.StreamsBenchmark;
 import dev.feedloop.schemas.kafka.Topic;
 import dev.feedloop.schemas.kafka.TopicNames;
-import dev.feedloop.launcher.bench.StreamsBenchmark;
 import dev.feedloop.streams.FeedbackStreamsApp;
 import dev.feedloop.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -35,14 +35,16 @@ public final class FeedloopCommand implements Callable<Integer> {
   @Option(
       names = "--data-dir",
       defaultValue = "${env:FEEDLOOP_DATA_DIR:-runs/local}",
-      description = "Where the embedded broker and the run keep their data (env FEEDLOOP_DATA_DIR). Default: ${DEFAULT-VALUE}")
+      description =
+          "Where the embedded broker and the run keep their data (env FEEDLOOP_DATA_DIR). Default: ${DEFAULT-VALUE}")
   Path dataDirectory;
 
   @Option(
       names = "--duration",
       defaultValue = "${env:FEEDLOOP_DURATION:-0}",
       converter = DurationConverter.class,
-      description = "Stop after this long, e.g. 90s or 10m (env FEEDLOOP_DURATION); 0 runs until interrupted.")
+      description =
+          "Stop after this long, e.g. 90s or 10m (env FEEDLOOP_DURATION); 0 runs until interrupted.")
   Duration duration;
 
   @Spec CommandLine.Model.CommandSpec spec;
@@ -72,23 +74,31 @@ public final class FeedloopCommand implements Callable<Integer> {
   private Integer run(CountDownLatch closed) throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     TopicNames topics = TopicNames.fromEnvironment(environment);
-    try (KafkaCluster cluster = KafkaCluster.connect(environment, dataDirectory.resolve("kafka"), topics)) {
+    try (KafkaCluster cluster =
+        KafkaCluster.connect(environment, dataDirectory.resolve("kafka"), topics)) {
       out.printf(
           "Kafka: %s (%s)%n",
           cluster.settings().bootstrapServers(),
-          cluster.embeddedBroker().isPresent() ? "embedded broker, data in " + dataDirectory.resolve("kafka") : "external cluster");
+          cluster.embeddedBroker().isPresent()
+              ? "embedded broker, data in " + dataDirectory.resolve("kafka")
+              : "external cluster");
       for (Topic topic : Topic.values()) {
-        out.printf("  topic %-18s %-18s key: %s%n", topics.name(topic), topic.valueType().getSimpleName(), topic.key());
+        out.printf(
+            "  topic %-18s %-18s key: %s%n",
+            topics.name(topic), topic.valueType().getSimpleName(), topic.key());
       }
-      StreamsSettings streamsSettings = StreamsSettings.fromEnvironment(environment, dataDirectory.resolve("streams"));
+      StreamsSettings streamsSettings =
+          StreamsSettings.fromEnvironment(environment, dataDirectory.resolve("streams"));
       try (FeedbackStreamsApp streams =
-          FeedbackStreamsApp.start(cluster.settings(), topics, streamsSettings, new SimpleMeterRegistry())) {
+          FeedbackStreamsApp.start(
+              cluster.settings(), topics, streamsSettings, new SimpleMeterRegistry())) {
         out.printf(
             "feedback-streams: application id %s, %s, state in %s%n",
             streamsSettings.applicationId(),
             streamsSettings.processingGuarantee(),
             streamsSettings.stateDirectory());
-        out.println("Ready. Components of the loop are started here as they land (serving, trainer, simulated users).");
+        out.println(
+            "Ready. Components of the loop are started here as they land (serving, trainer, simulated users).");
         out.flush();
         awaitStop(closed);
       }
@@ -141,7 +151,8 @@ public final class FeedloopCommand implements Callable<Integer> {
           default -> Duration.ofHours(amount);
         };
       }
-      throw new CommandLine.TypeConversionException("'" + value + "' is not a duration: use e.g. 90s, 10m, 2h or PT90S");
+      throw new CommandLine.TypeConversionException(
+          "'" + value + "' is not a duration: use e.g. 90s, 10m, 2h or PT90S");
     }
   }
 }

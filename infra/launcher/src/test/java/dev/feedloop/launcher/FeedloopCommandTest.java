@@ -19,11 +19,17 @@ class FeedloopCommandTest {
 
   @Test
   void runsAgainstTheExternalClusterNamedInTheEnvironment() throws Exception {
-    String prefix = SharedKafkaBroker.uniqueTopicNames("launcher").generations().replace("generations", "");
+    String prefix =
+        SharedKafkaBroker.uniqueTopicNames("launcher").generations().replace("generations", "");
     Map<String, String> environment =
-        Map.of("KAFKA_BOOTSTRAP_SERVERS", SharedKafkaBroker.bootstrapServers(), "FEEDLOOP_TOPIC_PREFIX", prefix);
+        Map.of(
+            "KAFKA_BOOTSTRAP_SERVERS",
+            SharedKafkaBroker.bootstrapServers(),
+            "FEEDLOOP_TOPIC_PREFIX",
+            prefix);
     StringWriter out = new StringWriter();
-    CommandLine command = new CommandLine(new FeedloopCommand(environment)).setOut(new PrintWriter(out));
+    CommandLine command =
+        new CommandLine(new FeedloopCommand(environment)).setOut(new PrintWriter(out));
 
     int exit = command.execute("--data-dir", dataDirectory.toString(), "--duration", "100ms");
 
@@ -31,18 +37,24 @@ class FeedloopCommandTest {
     assertThat(out.toString())
         .contains("external cluster")
         .contains(prefix + "preference-pairs")
-        .contains("feedback-streams: application id " + prefix + "feedloop-feedback-streams, exactly_once_v2");
+        .contains(
+            "feedback-streams: application id "
+                + prefix
+                + "feedloop-feedback-streams, exactly_once_v2");
     // no embedded broker was started; only the streams state lives under the data directory
     assertThat(dataDirectory.resolve("kafka")).doesNotExist();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedKafkaBroker.bootstrapServers()))) {
-      assertThat(admin.listTopics().names().get()).contains(prefix + "adapters", prefix + "dead-letter");
+    try (Admin admin =
+        Admin.create(Map.of("bootstrap.servers", SharedKafkaBroker.bootstrapServers()))) {
+      assertThat(admin.listTopics().names().get())
+          .contains(prefix + "adapters", prefix + "dead-letter");
     }
   }
 
   @Test
   void benchStreamsIsASubcommand() {
     StringWriter out = new StringWriter();
-    CommandLine command = new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
+    CommandLine command =
+        new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
 
     int exit = command.execute("bench-streams", "--help");
 
@@ -53,7 +65,8 @@ class FeedloopCommandTest {
   @Test
   void badDurationIsAUsageErrorNamingTheValue() {
     StringWriter err = new StringWriter();
-    CommandLine command = new CommandLine(new FeedloopCommand(Map.of())).setErr(new PrintWriter(err));
+    CommandLine command =
+        new CommandLine(new FeedloopCommand(Map.of())).setErr(new PrintWriter(err));
 
     int exit = command.execute("--duration", "soon");
 

@@ -11,8 +11,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *
  * <p>KAFKA_BOOTSTRAP_SERVERS names an external cluster (when unset, the launcher starts the
  * embedded broker). Any KAFKA_CLIENT_&lt;PROPERTY&gt; variable becomes a client property,
- * underscores read as dots: KAFKA_CLIENT_SECURITY_PROTOCOL=SASL_SSL sets security.protocol,
- * so a secured cluster needs no code change.
+ * underscores read as dots: KAFKA_CLIENT_SECURITY_PROTOCOL=SASL_SSL sets security.protocol, so a
+ * secured cluster needs no code change.
  */
 public record KafkaClientSettings(String bootstrapServers, Map<String, String> clientProperties) {
 
@@ -38,13 +38,18 @@ public record KafkaClientSettings(String bootstrapServers, Map<String, String> c
   }
 
   /** Settings for the given servers plus every KAFKA_CLIENT_* property of the environment. */
-  public static KafkaClientSettings fromEnvironment(String bootstrapServers, Map<String, String> environment) {
+  public static KafkaClientSettings fromEnvironment(
+      String bootstrapServers, Map<String, String> environment) {
     Map<String, String> properties = new HashMap<>();
     environment.forEach(
         (variable, value) -> {
-          if (variable.startsWith(CLIENT_PROPERTY_PREFIX) && variable.length() > CLIENT_PROPERTY_PREFIX.length()) {
+          if (variable.startsWith(CLIENT_PROPERTY_PREFIX)
+              && variable.length() > CLIENT_PROPERTY_PREFIX.length()) {
             String property =
-                variable.substring(CLIENT_PROPERTY_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                variable
+                    .substring(CLIENT_PROPERTY_PREFIX.length())
+                    .toLowerCase(Locale.ROOT)
+                    .replace('_', '.');
             properties.put(property, value);
           }
         });

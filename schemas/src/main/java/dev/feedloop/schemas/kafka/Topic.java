@@ -10,8 +10,8 @@ import dev.feedloop.schemas.UnaryFeedback;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The topics of the loop: what each carries and how it is keyed. Names are defaults;
- * {@link TopicNames} holds the names a deployment actually uses.
+ * The topics of the loop: what each carries and how it is keyed. Names are defaults; {@link
+ * TopicNames} holds the names a deployment actually uses.
  */
 public enum Topic {
   GENERATIONS("generations", GenerationLogged.class, "generation id", false),
@@ -28,7 +28,11 @@ public enum Topic {
   private final String key;
   private final boolean compacted;
 
-  Topic(String defaultName, Class<? extends SpecificRecord> valueType, String key, boolean compacted) {
+  Topic(
+      String defaultName,
+      Class<? extends SpecificRecord> valueType,
+      String key,
+      boolean compacted) {
     this.defaultName = defaultName;
     this.valueType = valueType;
     this.key = key;

@@ -12,11 +12,13 @@ public record TopicSpec(Topic topic, String name, int partitions, Map<String, St
 
   /** Event topics keep a month by default so that experiments can replay recent history. */
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
+
   public static final int DEFAULT_PARTITIONS = 3;
 
   public TopicSpec {
     if (partitions < 1) {
-      throw new IllegalArgumentException("partitions of " + name + " must be at least 1, got " + partitions);
+      throw new IllegalArgumentException(
+          "partitions of " + name + " must be at least 1, got " + partitions);
     }
     configs = Map.copyOf(configs);
   }
@@ -27,8 +29,8 @@ public record TopicSpec(Topic topic, String name, int partitions, Map<String, St
   }
 
   /**
-   * Every topic of the loop. The adapters topic has one partition (a total order of
-   * versions per model) and is compacted; the others are time-retained.
+   * Every topic of the loop. The adapters topic has one partition (a total order of versions per
+   * model) and is compacted; the others are time-retained.
    */
   public static List<TopicSpec> catalog(TopicNames names, int partitions, Duration retention) {
     List<TopicSpec> specs = new ArrayList<>();
@@ -42,7 +44,8 @@ public record TopicSpec(Topic topic, String name, int partitions, Map<String, St
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
         configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
       }
-      specs.add(new TopicSpec(topic, names.name(topic), topic.compacted() ? 1 : partitions, configs));
+      specs.add(
+          new TopicSpec(topic, names.name(topic), topic.compacted() ? 1 : partitions, configs));
     }
     return List.copyOf(specs);
   }

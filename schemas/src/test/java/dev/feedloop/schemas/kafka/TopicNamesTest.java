@@ -20,7 +20,8 @@ class TopicNamesTest {
   @Test
   void environmentPrefixesAllNamesAndOverridesOne() {
     TopicNames names =
-        TopicNames.fromEnvironment(Map.of("FEEDLOOP_TOPIC_PREFIX", "staging.", "FEEDLOOP_TOPIC_DEAD_LETTER", "dlq"));
+        TopicNames.fromEnvironment(
+            Map.of("FEEDLOOP_TOPIC_PREFIX", "staging.", "FEEDLOOP_TOPIC_DEAD_LETTER", "dlq"));
     assertThat(names.feedback()).isEqualTo("staging.feedback");
     assertThat(names.adapters()).isEqualTo("staging.adapters");
     assertThat(names.deadLetter()).isEqualTo("dlq");
@@ -33,11 +34,13 @@ class TopicNamesTest {
     for (TopicSpec spec : specs) {
       boolean adapters = spec.topic() == Topic.ADAPTERS;
       assertThat(spec.configs().get(TopicConfig.CLEANUP_POLICY_CONFIG))
-          .isEqualTo(adapters ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
+          .isEqualTo(
+              adapters ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
       assertThat(spec.partitions()).isEqualTo(adapters ? 1 : 4);
       assertThat(spec.name()).startsWith("t.");
       if (!adapters) {
-        assertThat(spec.configs()).containsEntry(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(2L * 24 * 3600 * 1000));
+        assertThat(spec.configs())
+            .containsEntry(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(2L * 24 * 3600 * 1000));
       }
     }
   }
@@ -63,7 +66,10 @@ class TopicNamesTest {
 
   @Test
   void blankBootstrapServersMeanNoExternalCluster() {
-    assertThat(KafkaClientSettings.externalBootstrapServers(Map.of("KAFKA_BOOTSTRAP_SERVERS", "  "))).isEmpty();
-    assertThatThrownBy(() -> KafkaClientSettings.of(" ")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(
+            KafkaClientSettings.externalBootstrapServers(Map.of("KAFKA_BOOTSTRAP_SERVERS", "  ")))
+        .isEmpty();
+    assertThatThrownBy(() -> KafkaClientSettings.of(" "))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

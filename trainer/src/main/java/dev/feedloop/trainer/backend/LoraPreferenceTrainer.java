@@ -35,7 +35,6 @@ import dev.feedloop.trainer.run.TrainingConfig;
 import dev.feedloop.trainer.run.TrainingProgress;
 import dev.feedloop.trainer.run.TrainingReport;
 import dev.feedloop.trainer.run.TrainingSummary;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,212 +45,316 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The offline run behind {@code feedloop-trainer train} and {@code eval}: import and split the data, tokenize and
- * truncate it through the model's chat template, cache the reference log-probs once, then run
- * {@link PreferenceOptimizer#step} over seeded epochs with logging, periodic evaluation, a report and the adapter in
- * PEFT layout. Registered in META-INF/services as the {@link PreferenceTrainer} the CLI finds.
+ * The offline run behind {@code feedloop-trainer train} and {@code eval}: import and split the
+ * data, tokenize and truncate it through the model's chat template, cache the reference log-probs
+ * once, then run {@link PreferenceOptimizer#step} over seeded epochs with logging, periodic
+ * evaluation, a report and the adapter in PEFT layout. Registered in META-INF/services as the
+ * {@link PreferenceTrainer} the CLI finds.
  */
 public final class LoraPreferenceTrainer implements PreferenceTrainer {
-    public static final String ADAPTER_DIRECTORY = "adapter";
-    public static final String METRICS_FILE = "metrics.jsonl";
-    public static final String REPORT_DIRECTORY = "report";
+  public static final String ADAPTER_DIRECTORY = "adapter";
+  public static final String METRICS_FILE = "metrics.jsonl";
+  public static final String REPORT_DIRECTORY = "report";
 
-    /** Progress lines go to stderr unless a test or embedding caller redirects them. */
-    private final java.util.function.Consumer<String> progressLines;
+  /** Progress lines go to stderr unless a test or embedding caller redirects them. */
+  private final java.util.function.Consumer<String> progressLines;
 
-    public LoraPreferenceTrainer() {
-        this(null);
+  public LoraPreferenceTrainer() {
+    this(null);
+  }
+
+  public LoraPreferenceTrainer(java.util.function.Consumer<String> progressLines) {
+    this.progressLines = progressLines;
+  }
+
+  @Override
+  public TrainingSummary train(TrainingConfig config) {
+    TrainingRandom random = new TrainingRandom(config.seed());
+    ImportResult data = importData(config.dataFiles(), config.format());
+    try (LanguageModel model =
+        LanguageModel.load(
+            config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32)) {
+      random.seedEngine(); // LoRA dropout draws from the engine's generator
+      try (LoraAdapter policy = initialPolicy(config, model, random);
+          Reference reference =
+              Reference.open(model, config.reference(), config.referenceAdapter())) {
+        LoraPolicyScorer scorer =
+            LoraPolicyScorer.forModel(model, policy, reference.adapter(), reference.source());
+        Split split =
+            tokenizeAndSplit(
+                data,
+                scorer.tokenizer(),
+                config.loss(),
+                config.truncation(),
+                config.evalFraction(),
+                config.seed());
+        try (ReferenceLogpsCache cache =
+                openCache(config.referenceCacheDirectory(), scorer.referenceFingerprint());
+            PreferenceOptimizer optimizer =
+                new PreferenceOptimizer(
+                    scorer,
+                    new PreferenceObjective(config.loss()),
+                    new PreferenceOptimizer.Settings(
+                        config.optimizer(),
+                        config.maxGradNorm(),
+                        config.batchSize(),
+                        config.gradientAccumulation()),
+                    cache,
+                    model.model().manager())) {
+          optimizer.precomputeReference(split.train());
+          optimizer.precomputeReference(split.eval());
+          return run(config, random, split, optimizer, policy);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+  }
 
-    public LoraPreferenceTrainer(java.util.function.Consumer<String> progressLines) {
-        this.progressLines = progressLines;
+  /**
+   * A fresh adapter (B = 0: the policy starts as the base model), or for {@code reference=previous}
+   * a trainable copy of the previous adapter, so that an iterative DPO round starts where the last
+   * one ended, with zero rewards.
+   */
+  private static LoraAdapter initialPolicy(
+      TrainingConfig config, LanguageModel model, TrainingRandom random) throws IOException {
+    if (config.reference() == ReferenceKind.PREVIOUS) {
+      return LoraAdapter.load(
+              config.referenceAdapter(),
+              model.model().config(),
+              model.model().manager(),
+              DataType.FLOAT32)
+          .trainable(true);
+    }
+    LoraConfig loraConfig =
+        LoraConfig.of(
+                config.lora().rank(),
+                config.lora().alpha(),
+                config.lora().dropout(),
+                config.lora().targetModules())
+            .withBaseModel(config.modelDirectory().toString());
+    return LoraAdapter.create(
+            model.model().config(),
+            loraConfig,
+            model.model().manager(),
+            DataType.FLOAT32,
+            random.derive("lora-init"))
+        .trainable(true);
+  }
+
+  private TrainingSummary run(
+      TrainingConfig config,
+      TrainingRandom random,
+      Split split,
+      PreferenceOptimizer optimizer,
+      LoraAdapter policy)
+      throws IOException {
+    GradientAccumulation accumulation = new GradientAccumulation(config.gradientAccumulation());
+    int microBatchesPerEpoch =
+        PreferenceOptimizer.microBatches(split.train(), config.batchSize()).size();
+    if (microBatchesPerEpoch == 0) {
+      throw new IllegalArgumentException(
+          "no training records left after validation, truncation and the eval split");
+    }
+    int stepsPerEpoch = accumulation.optimizerSteps(microBatchesPerEpoch);
+    int totalSteps =
+        config.maxSteps() > 0
+            ? Math.min(config.maxSteps(), stepsPerEpoch * config.epochs())
+            : stepsPerEpoch * config.epochs();
+    LearningRateSchedule schedule =
+        config.warmupSteps() > 0
+            ? new LearningRateSchedule(
+                config.learningRate(),
+                Math.min(config.warmupSteps(), totalSteps - 1),
+                totalSteps,
+                config.schedule())
+            : LearningRateSchedule.withWarmupRatio(
+                config.learningRate(), config.warmupRatio(), totalSteps, config.schedule());
+    int evalEvery = config.evalSteps() > 0 ? config.evalSteps() : stepsPerEpoch;
+
+    Files.createDirectories(config.outputDirectory());
+    Path metricsFile = config.outputDirectory().resolve(METRICS_FILE);
+    Files.deleteIfExists(metricsFile);
+    Map<String, Double> lastTrain = Map.of();
+    Map<String, Double> lastEval = Map.of();
+    MetricsAccumulator logged = new MetricsAccumulator();
+    int step = 0;
+    try (MetricsJsonl metrics = MetricsJsonl.append(metricsFile);
+        TrainingProgress progress =
+            progressLines == null
+                ? TrainingProgress.console("train", totalSteps)
+                : TrainingProgress.toLines("train", totalSteps, progressLines)) {
+      for (int epoch = 0; step < totalSteps; epoch++) {
+        TokenizedRecords order =
+            new TokenizedRecords(
+                random.shuffled(split.train().pairs(), epoch),
+                random.shuffled(split.train().unary(), epoch));
+        for (List<List<?>> group :
+            accumulation.groupIntoSteps(
+                PreferenceOptimizer.microBatches(order, config.batchSize()))) {
+          if (step >= totalSteps) {
+            break;
+          }
+          Map<String, Double> stepMetrics = optimizer.step(group, schedule.at(step));
+          step++;
+          logged.add(stepMetrics);
+          progress.step(stepMetrics);
+          double epochPosition = (double) step / stepsPerEpoch;
+          if (step % config.loggingSteps() == 0 || step == totalSteps) {
+            lastTrain = logged.drain();
+            metrics.write(new StepMetrics(step, epochPosition, StepMetrics.TRAIN, lastTrain));
+          }
+          if (split.eval().size() > 0 && (step % evalEvery == 0 || step == totalSteps)) {
+            lastEval = optimizer.evaluate(split.eval());
+            metrics.write(new StepMetrics(step, epochPosition, StepMetrics.EVAL, lastEval));
+          }
+        }
+      }
+    }
+    Path adapterDirectory = config.outputDirectory().resolve(ADAPTER_DIRECTORY);
+    policy.save(adapterDirectory);
+    Path report =
+        TrainingReport.write(
+            MetricsJsonl.read(metricsFile),
+            config.outputDirectory().resolve(REPORT_DIRECTORY),
+            "DPO run " + config.outputDirectory().getFileName());
+    return new TrainingSummary(adapterDirectory, step, lastTrain, lastEval, report);
+  }
+
+  @Override
+  public Map<String, Double> evaluate(EvaluationConfig config) {
+    ImportResult data = importData(config.dataFiles(), config.format());
+    try (LanguageModel model =
+            LanguageModel.load(
+                config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32);
+        // without --adapter the policy is the base model: a fresh adapter (B = 0) computes exactly
+        // that
+        LoraAdapter policy =
+            config.adapter() != null
+                ? LoraAdapter.load(
+                    config.adapter(),
+                    model.model().config(),
+                    model.model().manager(),
+                    DataType.FLOAT32)
+                : LoraAdapter.create(
+                    model.model().config(),
+                    LoraConfig.of(1, 1, 0, List.of("q_proj")),
+                    model.model().manager(),
+                    DataType.FLOAT32,
+                    0);
+        Reference reference =
+            Reference.open(model, config.reference(), config.referenceAdapter())) {
+      LoraPolicyScorer scorer =
+          LoraPolicyScorer.forModel(model, policy, reference.adapter(), reference.source());
+      Split split =
+          tokenizeAndSplit(data, scorer.tokenizer(), config.loss(), config.truncation(), 0, 0);
+      try (ReferenceLogpsCache cache =
+              openCache(config.referenceCacheDirectory(), scorer.referenceFingerprint());
+          PreferenceOptimizer optimizer =
+              new PreferenceOptimizer(
+                  scorer,
+                  new PreferenceObjective(config.loss()),
+                  new PreferenceOptimizer.Settings(null, 0, config.batchSize(), 1),
+                  cache,
+                  model.model().manager())) {
+        Map<String, Double> metrics = new LinkedHashMap<>(optimizer.evaluate(split.train()));
+        metrics.put("records", (double) split.train().size());
+        if (config.metricsOutput() != null) {
+          try (MetricsJsonl out = MetricsJsonl.append(config.metricsOutput())) {
+            out.write(new StepMetrics(0, 0, StepMetrics.EVAL, metrics));
+          }
+        }
+        return metrics;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static ImportResult importData(List<Path> files, DatasetFormat format) {
+    return new PreferenceImporter(format, false, ValidationConfig.defaults()).importFiles(files);
+  }
+
+  static ReferenceLogpsCache openCache(Path directory, String fingerprint) {
+    return directory == null
+        ? ReferenceLogpsCache.inMemory(fingerprint)
+        : ReferenceLogpsCache.open(directory, fingerprint);
+  }
+
+  /** Train and held-out records, tokenized. */
+  record Split(TokenizedRecords train, TokenizedRecords eval, TruncationStats truncation) {}
+
+  /**
+   * Brings the data to the kind the loss trains on (pairs to unary records for KTO, unary records
+   * to pairs for the pairwise losses), splits off the held-out share by content hash, then
+   * tokenizes and truncates.
+   */
+  static Split tokenizeAndSplit(
+      ImportResult data,
+      ChatTokenizer tokenizer,
+      LossConfig loss,
+      TruncationConfig limits,
+      double evalFraction,
+      long seed) {
+    TruncationStats stats = new TruncationStats();
+    Truncation truncation = new Truncation(limits, stats);
+    if (loss.unary()) {
+      List<UnaryRecord> unary = new ArrayList<>(data.unary());
+      unary.addAll(Conversions.pairsToUnary(data.pairs()));
+      EvalSplit.Split<UnaryRecord> split =
+          EvalSplit.split(unary, UnaryRecord::contentHash, evalFraction, seed);
+      return new Split(
+          TokenizedRecords.ofUnary(tokenizeUnary(split.train(), tokenizer, truncation)),
+          TokenizedRecords.ofUnary(tokenizeUnary(split.eval(), tokenizer, truncation)),
+          stats);
+    }
+    List<PreferencePair> pairs = new ArrayList<>(data.pairs());
+    pairs.addAll(Conversions.unaryToPairs(data.unary(), Integer.MAX_VALUE));
+    EvalSplit.Split<PreferencePair> split = EvalSplit.pairs(pairs, evalFraction, seed);
+    return new Split(
+        TokenizedRecords.ofPairs(tokenizePairs(split.train(), tokenizer, truncation)),
+        TokenizedRecords.ofPairs(tokenizePairs(split.eval(), tokenizer, truncation)),
+        stats);
+  }
+
+  public static List<TokenizedPair> tokenizePairs(
+      List<PreferencePair> pairs, ChatTokenizer tokenizer, Truncation truncation) {
+    List<TokenizedPair> out = new ArrayList<>();
+    pairs.forEach(pair -> truncation.tokenize(pair, tokenizer).ifPresent(out::add));
+    return out;
+  }
+
+  public static List<TokenizedUnary> tokenizeUnary(
+      List<UnaryRecord> records, ChatTokenizer tokenizer, Truncation truncation) {
+    List<TokenizedUnary> out = new ArrayList<>();
+    records.forEach(record -> truncation.tokenize(record, tokenizer).ifPresent(out::add));
+    return out;
+  }
+
+  /**
+   * The reference policy: the base model (no adapter), or a frozen previous adapter and its bytes
+   * for the cache key.
+   */
+  record Reference(LoraAdapter adapter, byte[] source) implements AutoCloseable {
+    static Reference open(LanguageModel model, ReferenceKind kind, Path previousAdapter)
+        throws IOException {
+      if (kind != ReferenceKind.PREVIOUS) {
+        return new Reference(null, new byte[0]);
+      }
+      LoraAdapter adapter =
+          LoraAdapter.load(
+              previousAdapter, model.model().config(), model.model().manager(), DataType.FLOAT32);
+      return new Reference(
+          adapter,
+          ModelChatTokenizer.Fingerprints.fileOrEmpty(
+              previousAdapter.resolve(LoraAdapter.ADAPTER_WEIGHTS)));
     }
 
     @Override
-    public TrainingSummary train(TrainingConfig config) {
-        TrainingRandom random = new TrainingRandom(config.seed());
-        ImportResult data = importData(config.dataFiles(), config.format());
-        try (LanguageModel model = LanguageModel.load(config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32)) {
-            random.seedEngine(); // LoRA dropout draws from the engine's generator
-            try (LoraAdapter policy = initialPolicy(config, model, random);
-                 Reference reference = Reference.open(model, config.reference(), config.referenceAdapter())) {
-                LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, policy, reference.adapter(), reference.source());
-                Split split = tokenizeAndSplit(data, scorer.tokenizer(), config.loss(), config.truncation(),
-                        config.evalFraction(), config.seed());
-                try (ReferenceLogpsCache cache = openCache(config.referenceCacheDirectory(), scorer.referenceFingerprint());
-                     PreferenceOptimizer optimizer = new PreferenceOptimizer(scorer, new PreferenceObjective(config.loss()),
-                             new PreferenceOptimizer.Settings(config.optimizer(), config.maxGradNorm(), config.batchSize(),
-                                     config.gradientAccumulation()), cache, model.model().manager())) {
-                    optimizer.precomputeReference(split.train());
-                    optimizer.precomputeReference(split.eval());
-                    return run(config, random, split, optimizer, policy);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public void close() {
+      if (adapter != null) {
+        adapter.close();
+      }
     }
-
-    /**
-     * A fresh adapter (B = 0: the policy starts as the base model), or for {@code reference=previous} a trainable copy
-     * of the previous adapter, so that an iterative DPO round starts where the last one ended, with zero rewards.
-     */
-    private static LoraAdapter initialPolicy(TrainingConfig config, LanguageModel model, TrainingRandom random) throws IOException {
-        if (config.reference() == ReferenceKind.PREVIOUS) {
-            return LoraAdapter.load(config.referenceAdapter(), model.model().config(), model.model().manager(), DataType.FLOAT32)
-                    .trainable(true);
-        }
-        LoraConfig loraConfig = LoraConfig.of(config.lora().rank(), config.lora().alpha(), config.lora().dropout(),
-                config.lora().targetModules()).withBaseModel(config.modelDirectory().toString());
-        return LoraAdapter.create(model.model().config(), loraConfig, model.model().manager(), DataType.FLOAT32,
-                random.derive("lora-init")).trainable(true);
-    }
-
-    private TrainingSummary run(TrainingConfig config, TrainingRandom random, Split split, PreferenceOptimizer optimizer,
-                                LoraAdapter policy) throws IOException {
-        GradientAccumulation accumulation = new GradientAccumulation(config.gradientAccumulation());
-        int microBatchesPerEpoch = PreferenceOptimizer.microBatches(split.train(), config.batchSize()).size();
-        if (microBatchesPerEpoch == 0) {
-            throw new IllegalArgumentException("no training records left after validation, truncation and the eval split");
-        }
-        int stepsPerEpoch = accumulation.optimizerSteps(microBatchesPerEpoch);
-        int totalSteps = config.maxSteps() > 0 ? Math.min(config.maxSteps(), stepsPerEpoch * config.epochs())
-                : stepsPerEpoch * config.epochs();
-        LearningRateSchedule schedule = config.warmupSteps() > 0
-                ? new LearningRateSchedule(config.learningRate(), Math.min(config.warmupSteps(), totalSteps - 1), totalSteps, config.schedule())
-                : LearningRateSchedule.withWarmupRatio(config.learningRate(), config.warmupRatio(), totalSteps, config.schedule());
-        int evalEvery = config.evalSteps() > 0 ? config.evalSteps() : stepsPerEpoch;
-
-        Files.createDirectories(config.outputDirectory());
-        Path metricsFile = config.outputDirectory().resolve(METRICS_FILE);
-        Files.deleteIfExists(metricsFile);
-        Map<String, Double> lastTrain = Map.of();
-        Map<String, Double> lastEval = Map.of();
-        MetricsAccumulator logged = new MetricsAccumulator();
-        int step = 0;
-        try (MetricsJsonl metrics = MetricsJsonl.append(metricsFile);
-             TrainingProgress progress = progressLines == null ? TrainingProgress.console("train", totalSteps)
-                     : TrainingProgress.toLines("train", totalSteps, progressLines)) {
-            for (int epoch = 0; step < totalSteps; epoch++) {
-                TokenizedRecords order = new TokenizedRecords(random.shuffled(split.train().pairs(), epoch),
-                        random.shuffled(split.train().unary(), epoch));
-                for (List<List<?>> group : accumulation.groupIntoSteps(PreferenceOptimizer.microBatches(order, config.batchSize()))) {
-                    if (step >= totalSteps) {
-                        break;
-                    }
-                    Map<String, Double> stepMetrics = optimizer.step(group, schedule.at(step));
-                    step++;
-                    logged.add(stepMetrics);
-                    progress.step(stepMetrics);
-                    double epochPosition = (double) step / stepsPerEpoch;
-                    if (step % config.loggingSteps() == 0 || step == totalSteps) {
-                        lastTrain = logged.drain();
-                        metrics.write(new StepMetrics(step, epochPosition, StepMetrics.TRAIN, lastTrain));
-                    }
-                    if (split.eval().size() > 0 && (step % evalEvery == 0 || step == totalSteps)) {
-                        lastEval = optimizer.evaluate(split.eval());
-                        metrics.write(new StepMetrics(step, epochPosition, StepMetrics.EVAL, lastEval));
-                    }
-                }
-            }
-        }
-        Path adapterDirectory = config.outputDirectory().resolve(ADAPTER_DIRECTORY);
-        policy.save(adapterDirectory);
-        Path report = TrainingReport.write(MetricsJsonl.read(metricsFile), config.outputDirectory().resolve(REPORT_DIRECTORY),
-                "DPO run " + config.outputDirectory().getFileName());
-        return new TrainingSummary(adapterDirectory, step, lastTrain, lastEval, report);
-    }
-
-    @Override
-    public Map<String, Double> evaluate(EvaluationConfig config) {
-        ImportResult data = importData(config.dataFiles(), config.format());
-        try (LanguageModel model = LanguageModel.load(config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32);
-             // without --adapter the policy is the base model: a fresh adapter (B = 0) computes exactly that
-             LoraAdapter policy = config.adapter() != null
-                     ? LoraAdapter.load(config.adapter(), model.model().config(), model.model().manager(), DataType.FLOAT32)
-                     : LoraAdapter.create(model.model().config(), LoraConfig.of(1, 1, 0, List.of("q_proj")),
-                     model.model().manager(), DataType.FLOAT32, 0);
-             Reference reference = Reference.open(model, config.reference(), config.referenceAdapter())) {
-            LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, policy, reference.adapter(), reference.source());
-            Split split = tokenizeAndSplit(data, scorer.tokenizer(), config.loss(), config.truncation(), 0, 0);
-            try (ReferenceLogpsCache cache = openCache(config.referenceCacheDirectory(), scorer.referenceFingerprint());
-                 PreferenceOptimizer optimizer = new PreferenceOptimizer(scorer, new PreferenceObjective(config.loss()),
-                         new PreferenceOptimizer.Settings(null, 0, config.batchSize(), 1), cache, model.model().manager())) {
-                Map<String, Double> metrics = new LinkedHashMap<>(optimizer.evaluate(split.train()));
-                metrics.put("records", (double) split.train().size());
-                if (config.metricsOutput() != null) {
-                    try (MetricsJsonl out = MetricsJsonl.append(config.metricsOutput())) {
-                        out.write(new StepMetrics(0, 0, StepMetrics.EVAL, metrics));
-                    }
-                }
-                return metrics;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static ImportResult importData(List<Path> files, DatasetFormat format) {
-        return new PreferenceImporter(format, false, ValidationConfig.defaults()).importFiles(files);
-    }
-
-    static ReferenceLogpsCache openCache(Path directory, String fingerprint) {
-        return directory == null ? ReferenceLogpsCache.inMemory(fingerprint) : ReferenceLogpsCache.open(directory, fingerprint);
-    }
-
-    /** Train and held-out records, tokenized. */
-    record Split(TokenizedRecords train, TokenizedRecords eval, TruncationStats truncation) {
-    }
-
-    /**
-     * Brings the data to the kind the loss trains on (pairs to unary records for KTO, unary records to pairs for the
-     * pairwise losses), splits off the held-out share by content hash, then tokenizes and truncates.
-     */
-    static Split tokenizeAndSplit(ImportResult data, ChatTokenizer tokenizer, LossConfig loss, TruncationConfig limits,
-                                  double evalFraction, long seed) {
-        TruncationStats stats = new TruncationStats();
-        Truncation truncation = new Truncation(limits, stats);
-        if (loss.unary()) {
-            List<UnaryRecord> unary = new ArrayList<>(data.unary());
-            unary.addAll(Conversions.pairsToUnary(data.pairs()));
-            EvalSplit.Split<UnaryRecord> split = EvalSplit.split(unary, UnaryRecord::contentHash, evalFraction, seed);
-            return new Split(TokenizedRecords.ofUnary(tokenizeUnary(split.train(), tokenizer, truncation)),
-                    TokenizedRecords.ofUnary(tokenizeUnary(split.eval(), tokenizer, truncation)), stats);
-        }
-        List<PreferencePair> pairs = new ArrayList<>(data.pairs());
-        pairs.addAll(Conversions.unaryToPairs(data.unary(), Integer.MAX_VALUE));
-        EvalSplit.Split<PreferencePair> split = EvalSplit.pairs(pairs, evalFraction, seed);
-        return new Split(TokenizedRecords.ofPairs(tokenizePairs(split.train(), tokenizer, truncation)),
-                TokenizedRecords.ofPairs(tokenizePairs(split.eval(), tokenizer, truncation)), stats);
-    }
-
-    public static List<TokenizedPair> tokenizePairs(List<PreferencePair> pairs, ChatTokenizer tokenizer, Truncation truncation) {
-        List<TokenizedPair> out = new ArrayList<>();
-        pairs.forEach(pair -> truncation.tokenize(pair, tokenizer).ifPresent(out::add));
-        return out;
-    }
-
-    public static List<TokenizedUnary> tokenizeUnary(List<UnaryRecord> records, ChatTokenizer tokenizer, Truncation truncation) {
-        List<TokenizedUnary> out = new ArrayList<>();
-        records.forEach(record -> truncation.tokenize(record, tokenizer).ifPresent(out::add));
-        return out;
-    }
-
-    /** The reference policy: the base model (no adapter), or a frozen previous adapter and its bytes for the cache key. */
-    record Reference(LoraAdapter adapter, byte[] source) implements AutoCloseable {
-        static Reference open(LanguageModel model, ReferenceKind kind, Path previousAdapter) throws IOException {
-            if (kind != ReferenceKind.PREVIOUS) {
-                return new Reference(null, new byte[0]);
-            }
-            LoraAdapter adapter = LoraAdapter.load(previousAdapter, model.model().config(), model.model().manager(), DataType.FLOAT32);
-            return new Reference(adapter, ModelChatTokenizer.Fingerprints.fileOrEmpty(previousAdapter.resolve(LoraAdapter.ADAPTER_WEIGHTS)));
-        }
-
-        @Override
-        public void close() {
-            if (adapter != null) {
-                adapter.close();
-            }
-        }
-    }
+  }
 }

@@ -2,37 +2,42 @@ package dev.feedloop.trainer.backend;
 
 import dev.feedloop.trainer.data.TokenizedPair;
 import dev.feedloop.trainer.data.TokenizedUnary;
-
 import java.util.List;
 
-/** Training records as token ids: pairs for the pairwise losses, unary records for KTO. One of the two is used. */
+/**
+ * Training records as token ids: pairs for the pairwise losses, unary records for KTO. One of the
+ * two is used.
+ */
 public record TokenizedRecords(List<TokenizedPair> pairs, List<TokenizedUnary> unary) {
-    public TokenizedRecords {
-        pairs = List.copyOf(pairs);
-        unary = List.copyOf(unary);
-    }
+  public TokenizedRecords {
+    pairs = List.copyOf(pairs);
+    unary = List.copyOf(unary);
+  }
 
-    public static TokenizedRecords ofPairs(List<TokenizedPair> pairs) {
-        return new TokenizedRecords(pairs, List.of());
-    }
+  public static TokenizedRecords ofPairs(List<TokenizedPair> pairs) {
+    return new TokenizedRecords(pairs, List.of());
+  }
 
-    public static TokenizedRecords ofUnary(List<TokenizedUnary> unary) {
-        return new TokenizedRecords(List.of(), unary);
-    }
+  public static TokenizedRecords ofUnary(List<TokenizedUnary> unary) {
+    return new TokenizedRecords(List.of(), unary);
+  }
 
-    public int size() {
-        return pairs.size() + unary.size();
-    }
+  public int size() {
+    return pairs.size() + unary.size();
+  }
 
-    /** Prompt + completion tokens the policy reads per pass over these records (both answers of a pair). */
-    public long tokens() {
-        long tokens = 0;
-        for (TokenizedPair pair : pairs) {
-            tokens += 2L * pair.prompt().length + pair.chosen().length + pair.rejected().length;
-        }
-        for (TokenizedUnary record : unary) {
-            tokens += record.prompt().length + record.completion().length;
-        }
-        return tokens;
+  /**
+   * Prompt + completion tokens the policy reads per pass over these records (both answers of a
+   * pair).
+   */
+  public long tokens() {
+    long tokens = 0;
+    for (TokenizedPair pair : pairs) {
+      tokens += 2L * pair.prompt().length + pair.chosen().length + pair.rejected().length;
     }
+    for (TokenizedUnary record : unary) {
+      tokens += record.prompt().length + record.completion().length;
+    }
+    return tokens;
+  }
 }

@@ -25,138 +25,203 @@ import dev.feedloop.trainer.run.LoraSettings;
 import dev.feedloop.trainer.run.ReferenceLogpsCache;
 import dev.feedloop.trainer.tiny.HiddenPreference;
 import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * DPO training throughput (pairs/s, tokens/s) and achieved GFLOP/s against a float32 matmul peak measured in the same
- * run, with reference log-probs cached (read from memory) and computed in every step (one more forward of both answers).
+ * DPO training throughput (pairs/s, tokens/s) and achieved GFLOP/s against a float32 matmul peak
+ * measured in the same run, with reference log-probs cached (read from memory) and computed in
+ * every step (one more forward of both answers).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "DPO training throughput with and without cached reference log-probs, against a matmul peak measured in the same run.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "DPO training throughput with and without cached reference log-probs, against a matmul peak measured in the same run.")
 final class BenchCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+  @Spec CommandSpec spec;
 
-    @Option(names = "--model", description = "Also benchmark this model directory on synthetic-corpus pairs (e.g. models/tiny-chat).")
-    Path model;
+  @Option(
+      names = "--model",
+      description =
+          "Also benchmark this model directory on synthetic-corpus pairs (e.g. models/tiny-chat).")
+  Path model;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per optimizer step (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+  @Option(
+      names = "--batch-size",
+      defaultValue = "8",
+      description = "Pairs per optimizer step (default: ${DEFAULT-VALUE}).")
+  int batchSize;
 
-    @Option(names = "--steps", defaultValue = "5", description = "Timed optimizer steps per mode, after one warm-up step (default: ${DEFAULT-VALUE}).")
-    int steps;
+  @Option(
+      names = "--steps",
+      defaultValue = "5",
+      description =
+          "Timed optimizer steps per mode, after one warm-up step (default: ${DEFAULT-VALUE}).")
+  int steps;
 
-    @Option(names = "--lora-rank", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
-    int rank;
+  @Option(names = "--lora-rank", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})")
+  int rank;
 
-    @Option(names = "--skip-synthetic", description = "Only the --model, not the ~10M-parameter random-weight Llama.")
-    boolean skipSynthetic;
+  @Option(
+      names = "--skip-synthetic",
+      description = "Only the --model, not the ~10M-parameter random-weight Llama.")
+  boolean skipSynthetic;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "(default: ${DEFAULT-VALUE})")
-    String device;
+  @Option(names = "--device", defaultValue = "cpu", description = "(default: ${DEFAULT-VALUE})")
+  String device;
 
-    @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        Device dev = Device.fromName(device);
-        Engine engine = Engine.getInstance();
-        out.printf("engine %s %s, device %s, %d available processors%n", engine.getEngineName(), engine.getVersion(), dev,
-                Runtime.getRuntime().availableProcessors());
-        double peak = Flops.matmulPeakGflops(dev);
-        out.printf("float32 matmul peak (1024x1024x1024): %.1f GFLOP/s%n", peak);
-        out.printf("DPO (sigmoid, beta 0.1), LoRA r=%d on q,k,v,o, AdamW, %d pairs per step, %d timed steps per mode%n%n",
-                rank, batchSize, steps);
-        if (model != null) {
-            try (LanguageModel lm = LanguageModel.load(model, dev, DataType.FLOAT32)) {
-                List<TokenizedPair> pairs = tinyCorpusPairs(lm);
-                run(out, model.toString(), lm.model(), pairs, peak);
-            }
-        }
-        if (!skipSynthetic) {
-            // the model benchmark's ~10M-parameter config: d=256, 10 layers, 8 query / 4 kv heads, vocab 4096
-            ModelConfig config = ModelConfig.llama(4096, 256, 688, 10, 8, 4);
-            try (CausalLM lm = CausalLM.random(config, dev, DataType.FLOAT32, 1)) {
-                run(out, "llama-10M (random weights; prompt 32 + answers 96 tokens)", lm, randomPairs(config.vocabSize()), peak);
-            }
-        }
-        out.flush();
-        return 0;
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Device dev = Device.fromName(device);
+    Engine engine = Engine.getInstance();
+    out.printf(
+        "engine %s %s, device %s, %d available processors%n",
+        engine.getEngineName(),
+        engine.getVersion(),
+        dev,
+        Runtime.getRuntime().availableProcessors());
+    double peak = Flops.matmulPeakGflops(dev);
+    out.printf("float32 matmul peak (1024x1024x1024): %.1f GFLOP/s%n", peak);
+    out.printf(
+        "DPO (sigmoid, beta 0.1), LoRA r=%d on q,k,v,o, AdamW, %d pairs per step, %d timed steps per mode%n%n",
+        rank, batchSize, steps);
+    if (model != null) {
+      try (LanguageModel lm = LanguageModel.load(model, dev, DataType.FLOAT32)) {
+        List<TokenizedPair> pairs = tinyCorpusPairs(lm);
+        run(out, model.toString(), lm.model(), pairs, peak);
+      }
     }
-
-    private List<TokenizedPair> tinyCorpusPairs(LanguageModel lm) {
-        var pairs = new SyntheticChatCorpus().preferencePairs(1, batchSize * (steps + 1), HiddenPreference.demo());
-        LoraPolicyScorer tokenizing = LoraPolicyScorer.forModel(lm, LoraAdapter.create(lm.model().config(),
-                LoraConfig.of(1, 1, 0, List.of("q_proj")), lm.model().manager(), DataType.FLOAT32, 0), null, null);
-        return LoraPreferenceTrainer.tokenizePairs(pairs, tokenizing.tokenizer(),
-                new Truncation(TruncationConfig.none(), new TruncationStats()));
+    if (!skipSynthetic) {
+      // the model benchmark's ~10M-parameter config: d=256, 10 layers, 8 query / 4 kv heads, vocab
+      // 4096
+      ModelConfig config = ModelConfig.llama(4096, 256, 688, 10, 8, 4);
+      try (CausalLM lm = CausalLM.random(config, dev, DataType.FLOAT32, 1)) {
+        run(
+            out,
+            "llama-10M (random weights; prompt 32 + answers 96 tokens)",
+            lm,
+            randomPairs(config.vocabSize()),
+            peak);
+      }
     }
+    out.flush();
+    return 0;
+  }
 
-    private List<TokenizedPair> randomPairs(int vocabulary) {
-        Random random = new Random(1);
-        List<TokenizedPair> pairs = new ArrayList<>();
-        for (int i = 0; i < batchSize * (steps + 1); i++) {
-            pairs.add(new TokenizedPair(random.ints(32, 0, vocabulary).toArray(), random.ints(96, 0, vocabulary).toArray(),
-                    random.ints(96, 0, vocabulary).toArray(), 1.0));
+  private List<TokenizedPair> tinyCorpusPairs(LanguageModel lm) {
+    var pairs =
+        new SyntheticChatCorpus()
+            .preferencePairs(1, batchSize * (steps + 1), HiddenPreference.demo());
+    LoraPolicyScorer tokenizing =
+        LoraPolicyScorer.forModel(
+            lm,
+            LoraAdapter.create(
+                lm.model().config(),
+                LoraConfig.of(1, 1, 0, List.of("q_proj")),
+                lm.model().manager(),
+                DataType.FLOAT32,
+                0),
+            null,
+            null);
+    return LoraPreferenceTrainer.tokenizePairs(
+        pairs,
+        tokenizing.tokenizer(),
+        new Truncation(TruncationConfig.none(), new TruncationStats()));
+  }
+
+  private List<TokenizedPair> randomPairs(int vocabulary) {
+    Random random = new Random(1);
+    List<TokenizedPair> pairs = new ArrayList<>();
+    for (int i = 0; i < batchSize * (steps + 1); i++) {
+      pairs.add(
+          new TokenizedPair(
+              random.ints(32, 0, vocabulary).toArray(),
+              random.ints(96, 0, vocabulary).toArray(),
+              random.ints(96, 0, vocabulary).toArray(),
+              1.0));
+    }
+    return pairs;
+  }
+
+  private void run(
+      PrintWriter out, String name, CausalLM lm, List<TokenizedPair> pairs, double peak) {
+    ModelConfig c = lm.config();
+    out.printf("%s: %.2fM parameters%n", name, c.parameterCount() / 1e6);
+    for (boolean cached : new boolean[] {true, false}) {
+      LossConfig loss = LossConfig.of(LossType.SIGMOID);
+      try (LoraAdapter adapter =
+              LoraAdapter.create(
+                      c,
+                      LoraConfig.of(rank, 2 * rank, 0, LoraSettings.ALL_PROJECTIONS.subList(0, 4)),
+                      lm.manager(),
+                      DataType.FLOAT32,
+                      1)
+                  .trainable(true);
+          ReferenceLogpsCache cache = cached ? ReferenceLogpsCache.inMemory("bench") : null;
+          PreferenceOptimizer optimizer =
+              new PreferenceOptimizer(
+                  new LoraPolicyScorer(lm, null, adapter, null, "bench"),
+                  new PreferenceObjective(loss),
+                  new PreferenceOptimizer.Settings(
+                      AdamWConfig.withWeightDecay(0), 1.0, batchSize, 1),
+                  cache,
+                  lm.manager())) {
+        List<List<?>> batches =
+            PreferenceOptimizer.microBatches(TokenizedRecords.ofPairs(pairs), batchSize);
+        if (cached) {
+          optimizer.precomputeReference(
+              TokenizedRecords.ofPairs(pairs)); // done once per record, before training
         }
-        return pairs;
-    }
-
-    private void run(PrintWriter out, String name, CausalLM lm, List<TokenizedPair> pairs, double peak) {
-        ModelConfig c = lm.config();
-        out.printf("%s: %.2fM parameters%n", name, c.parameterCount() / 1e6);
-        for (boolean cached : new boolean[] {true, false}) {
-            LossConfig loss = LossConfig.of(LossType.SIGMOID);
-            try (LoraAdapter adapter = LoraAdapter.create(c, LoraConfig.of(rank, 2 * rank, 0, LoraSettings.ALL_PROJECTIONS.subList(0, 4)),
-                    lm.manager(), DataType.FLOAT32, 1).trainable(true);
-                 ReferenceLogpsCache cache = cached ? ReferenceLogpsCache.inMemory("bench") : null;
-                 PreferenceOptimizer optimizer = new PreferenceOptimizer(
-                         new LoraPolicyScorer(lm, null, adapter, null, "bench"), new PreferenceObjective(loss),
-                         new PreferenceOptimizer.Settings(AdamWConfig.withWeightDecay(0), 1.0, batchSize, 1), cache, lm.manager())) {
-                List<List<?>> batches = PreferenceOptimizer.microBatches(TokenizedRecords.ofPairs(pairs), batchSize);
-                if (cached) {
-                    optimizer.precomputeReference(TokenizedRecords.ofPairs(pairs)); // done once per record, before training
-                }
-                optimizer.step(List.of(batches.get(0)), 1e-4); // warm-up
-                long timedPairs = 0;
-                long tokens = 0;
-                double flops = 0;
-                long started = System.nanoTime();
-                for (int s = 1; s <= steps; s++) {
-                    @SuppressWarnings("unchecked")
-                    List<TokenizedPair> batch = (List<TokenizedPair>) batches.get(s);
-                    optimizer.step(List.of(batch), 1e-4);
-                    timedPairs += batch.size();
-                    tokens += TokenizedRecords.ofPairs(batch).tokens();
-                    // policy forward+backward over 2B padded sequences counts twice the forward (activation gradients,
-                    // no base-weight gradients); an uncached reference adds one forward
-                    double forward = Flops.forward(c, 2 * batch.size(), paddedLength(batch) - 1);
-                    flops += (cached ? 2 : 3) * forward;
-                }
-                double seconds = (System.nanoTime() - started) / 1e9;
-                double gflops = flops / seconds / 1e9;
-                out.printf("  %-38s %6.2f pairs/s  %8.0f tokens/s  %6.1f GFLOP/s  %5.1f%% of peak  (%.2f s/step)%n",
-                        cached ? "reference log-probs cached" : "reference computed every step",
-                        timedPairs / seconds, tokens / seconds, gflops, 100 * gflops / peak, seconds / steps);
-            }
+        optimizer.step(List.of(batches.get(0)), 1e-4); // warm-up
+        long timedPairs = 0;
+        long tokens = 0;
+        double flops = 0;
+        long started = System.nanoTime();
+        for (int s = 1; s <= steps; s++) {
+          @SuppressWarnings("unchecked")
+          List<TokenizedPair> batch = (List<TokenizedPair>) batches.get(s);
+          optimizer.step(List.of(batch), 1e-4);
+          timedPairs += batch.size();
+          tokens += TokenizedRecords.ofPairs(batch).tokens();
+          // policy forward+backward over 2B padded sequences counts twice the forward (activation
+          // gradients,
+          // no base-weight gradients); an uncached reference adds one forward
+          double forward = Flops.forward(c, 2 * batch.size(), paddedLength(batch) - 1);
+          flops += (cached ? 2 : 3) * forward;
         }
-        out.println();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double gflops = flops / seconds / 1e9;
+        out.printf(
+            "  %-38s %6.2f pairs/s  %8.0f tokens/s  %6.1f GFLOP/s  %5.1f%% of peak  (%.2f s/step)%n",
+            cached ? "reference log-probs cached" : "reference computed every step",
+            timedPairs / seconds,
+            tokens / seconds,
+            gflops,
+            100 * gflops / peak,
+            seconds / steps);
+      }
     }
+    out.println();
+  }
 
-    private static int paddedLength(List<TokenizedPair> batch) {
-        int longest = 0;
-        for (TokenizedPair pair : batch) {
-            longest = Math.max(longest, pair.prompt().length + Math.max(pair.chosen().length, pair.rejected().length));
-        }
-        return longest;
+  private static int paddedLength(List<TokenizedPair> batch) {
+    int longest = 0;
+    for (TokenizedPair pair : batch) {
+      longest =
+          Math.max(
+              longest,
+              pair.prompt().length + Math.max(pair.chosen().length, pair.rejected().length));
     }
+    return longest;
+  }
 }

@@ -3,46 +3,62 @@ package dev.feedloop.trainer.cli;
 import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.run.EvaluationConfig;
 import dev.feedloop.trainer.run.PreferenceTrainers;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Preference metrics (loss, rewards/accuracies, rewards/margins, ...) of an adapter on a data file.")
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description =
+        "Preference metrics (loss, rewards/accuracies, rewards/margins, ...) of an adapter on a data file.")
 final class EvalCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+  @Spec CommandSpec spec;
 
-    @Mixin
-    ModelOptions model;
+  @Mixin ModelOptions model;
 
-    @Option(names = "--data", required = true, split = ",", description = "Preference data files.")
-    List<Path> data;
+  @Option(names = "--data", required = true, split = ",", description = "Preference data files.")
+  List<Path> data;
 
-    @Option(names = "--adapter", description = "Adapter directory (PEFT layout); without it the base model is evaluated.")
-    Path adapter;
+  @Option(
+      names = "--adapter",
+      description = "Adapter directory (PEFT layout); without it the base model is evaluated.")
+  Path adapter;
 
-    @Option(names = "--metrics-output", description = "Also write the metrics as one JSONL line here.")
-    Path metricsOutput;
+  @Option(
+      names = "--metrics-output",
+      description = "Also write the metrics as one JSONL line here.")
+  Path metricsOutput;
 
-    EvaluationConfig config() {
-        DatasetFormat format = model.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(model.format);
-        return new EvaluationConfig(data, format, model.model, adapter, model.lossConfig(), model.batchSize,
-                model.truncation(), model.reference, model.referenceAdapter, model.referenceCache, metricsOutput, model.device);
-    }
+  EvaluationConfig config() {
+    DatasetFormat format =
+        model.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(model.format);
+    return new EvaluationConfig(
+        data,
+        format,
+        model.model,
+        adapter,
+        model.lossConfig(),
+        model.batchSize,
+        model.truncation(),
+        model.reference,
+        model.referenceAdapter,
+        model.referenceCache,
+        metricsOutput,
+        model.device);
+  }
 
-    @Override
-    public Integer call() {
-        EvaluationConfig config = config();
-        Map<String, Double> metrics = PreferenceTrainers.require().evaluate(config);
-        metrics.forEach((name, value) -> spec.commandLine().getOut().printf("%s: %.6f%n", name, value));
-        return 0;
-    }
+  @Override
+  public Integer call() {
+    EvaluationConfig config = config();
+    Map<String, Double> metrics = PreferenceTrainers.require().evaluate(config);
+    metrics.forEach((name, value) -> spec.commandLine().getOut().printf("%s: %.6f%n", name, value));
+    return 0;
+  }
 }

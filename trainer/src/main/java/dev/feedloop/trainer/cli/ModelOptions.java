@@ -5,73 +5,122 @@ import dev.feedloop.trainer.data.TruncationMode;
 import dev.feedloop.trainer.loss.LossConfig;
 import dev.feedloop.trainer.loss.LossTerm;
 import dev.feedloop.trainer.run.ReferenceKind;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine.Option;
 
 /** Options shared by train and eval: model, loss, reference and lengths. */
 final class ModelOptions {
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (config.json, safetensors, tokenizer.json).")
-    Path model;
+  @Option(
+      names = "--model",
+      required = true,
+      description = "Hugging Face model directory (config.json, safetensors, tokenizer.json).")
+  Path model;
 
-    @Option(names = "--format", defaultValue = "auto", description = "Data format, or auto (default: ${DEFAULT-VALUE}).")
-    String format;
+  @Option(
+      names = "--format",
+      defaultValue = "auto",
+      description = "Data format, or auto (default: ${DEFAULT-VALUE}).")
+  String format;
 
-    @Option(names = "--loss", split = ",", defaultValue = "sigmoid",
-            description = "Loss types with optional weights, e.g. sigmoid or sigmoid,sft:0.1 or kto. Types: sigmoid, robust, "
-                    + "hinge, ipo, sigmoid_norm, simpo, orpo, kto, sft (default: ${DEFAULT-VALUE}).")
-    List<String> losses;
+  @Option(
+      names = "--loss",
+      split = ",",
+      defaultValue = "sigmoid",
+      description =
+          "Loss types with optional weights, e.g. sigmoid or sigmoid,sft:0.1 or kto. Types: sigmoid, robust, "
+              + "hinge, ipo, sigmoid_norm, simpo, orpo, kto, sft (default: ${DEFAULT-VALUE}).")
+  List<String> losses;
 
-    @Option(names = "--beta", defaultValue = "0.1", description = "Implicit-reward temperature (default: ${DEFAULT-VALUE}).")
-    double beta;
+  @Option(
+      names = "--beta",
+      defaultValue = "0.1",
+      description = "Implicit-reward temperature (default: ${DEFAULT-VALUE}).")
+  double beta;
 
-    @Option(names = "--label-smoothing", defaultValue = "0", description = "cDPO / robust label noise in [0, 0.5) (default: ${DEFAULT-VALUE}).")
-    double labelSmoothing;
+  @Option(
+      names = "--label-smoothing",
+      defaultValue = "0",
+      description = "cDPO / robust label noise in [0, 0.5) (default: ${DEFAULT-VALUE}).")
+  double labelSmoothing;
 
-    @Option(names = "--simpo-gamma", defaultValue = "0.5", description = "SimPO target margin (default: ${DEFAULT-VALUE}).")
-    double simpoGamma;
+  @Option(
+      names = "--simpo-gamma",
+      defaultValue = "0.5",
+      description = "SimPO target margin (default: ${DEFAULT-VALUE}).")
+  double simpoGamma;
 
-    @Option(names = "--desirable-weight", defaultValue = "1.0", description = "KTO lambda_D (default: ${DEFAULT-VALUE}).")
-    double desirableWeight;
+  @Option(
+      names = "--desirable-weight",
+      defaultValue = "1.0",
+      description = "KTO lambda_D (default: ${DEFAULT-VALUE}).")
+  double desirableWeight;
 
-    @Option(names = "--undesirable-weight", defaultValue = "1.0", description = "KTO lambda_U (default: ${DEFAULT-VALUE}).")
-    double undesirableWeight;
+  @Option(
+      names = "--undesirable-weight",
+      defaultValue = "1.0",
+      description = "KTO lambda_U (default: ${DEFAULT-VALUE}).")
+  double undesirableWeight;
 
-    @Option(names = "--max-length", defaultValue = "1024", description = "Max prompt+completion tokens, 0 = none (default: ${DEFAULT-VALUE}).")
-    int maxLength;
+  @Option(
+      names = "--max-length",
+      defaultValue = "1024",
+      description = "Max prompt+completion tokens, 0 = none (default: ${DEFAULT-VALUE}).")
+  int maxLength;
 
-    @Option(names = "--max-prompt-length", defaultValue = "512", description = "Max prompt tokens, 0 = none (default: ${DEFAULT-VALUE}).")
-    int maxPromptLength;
+  @Option(
+      names = "--max-prompt-length",
+      defaultValue = "512",
+      description = "Max prompt tokens, 0 = none (default: ${DEFAULT-VALUE}).")
+  int maxPromptLength;
 
-    @Option(names = "--truncation-mode", defaultValue = "KEEP_END", description = "KEEP_END or KEEP_START of long prompts (default: ${DEFAULT-VALUE}).")
-    TruncationMode truncationMode;
+  @Option(
+      names = "--truncation-mode",
+      defaultValue = "KEEP_END",
+      description = "KEEP_END or KEEP_START of long prompts (default: ${DEFAULT-VALUE}).")
+  TruncationMode truncationMode;
 
-    @Option(names = "--drop-overlong", description = "Drop over-long records instead of truncating them.")
-    boolean dropOverlong;
+  @Option(
+      names = "--drop-overlong",
+      description = "Drop over-long records instead of truncating them.")
+  boolean dropOverlong;
 
-    @Option(names = "--reference", defaultValue = "BASE",
-            description = "BASE (adapters disabled) or PREVIOUS (the adapter given by --reference-adapter) (default: ${DEFAULT-VALUE}).")
-    ReferenceKind reference;
+  @Option(
+      names = "--reference",
+      defaultValue = "BASE",
+      description =
+          "BASE (adapters disabled) or PREVIOUS (the adapter given by --reference-adapter) (default: ${DEFAULT-VALUE}).")
+  ReferenceKind reference;
 
-    @Option(names = "--reference-adapter", description = "The previous adapter directory for --reference PREVIOUS.")
-    Path referenceAdapter;
+  @Option(
+      names = "--reference-adapter",
+      description = "The previous adapter directory for --reference PREVIOUS.")
+  Path referenceAdapter;
 
-    @Option(names = "--reference-cache", description = "Directory caching reference log-probs across runs.")
-    Path referenceCache;
+  @Option(
+      names = "--reference-cache",
+      description = "Directory caching reference log-probs across runs.")
+  Path referenceCache;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Records per micro-batch (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+  @Option(
+      names = "--batch-size",
+      defaultValue = "8",
+      description = "Records per micro-batch (default: ${DEFAULT-VALUE}).")
+  int batchSize;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu0, gpu1, ... (default: ${DEFAULT-VALUE}).")
-    String device;
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      description = "cpu, gpu or gpu0, gpu1, ... (default: ${DEFAULT-VALUE}).")
+  String device;
 
-    LossConfig lossConfig() {
-        List<LossTerm> terms = losses.stream().map(LossTerm::parse).toList();
-        return new LossConfig(terms, beta, labelSmoothing, simpoGamma, desirableWeight, undesirableWeight);
-    }
+  LossConfig lossConfig() {
+    List<LossTerm> terms = losses.stream().map(LossTerm::parse).toList();
+    return new LossConfig(
+        terms, beta, labelSmoothing, simpoGamma, desirableWeight, undesirableWeight);
+  }
 
-    TruncationConfig truncation() {
-        return new TruncationConfig(maxLength, maxPromptLength, truncationMode, dropOverlong);
-    }
+  TruncationConfig truncation() {
+    return new TruncationConfig(maxLength, maxPromptLength, truncationMode, dropOverlong);
+  }
 }

@@ -4,28 +4,43 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code feedloop-trainer}: offline preference training, evaluation and data import. */
-@Command(name = "feedloop-trainer", mixinStandardHelpOptions = true, version = "feedloop-trainer 0.1.0",
-        description = "Preference optimization (DPO, IPO, KTO, SimPO, ORPO, ...) of LoRA adapters.",
-        subcommands = {ImportCommand.class, TrainCommand.class, EvalCommand.class, ReportCommand.class, TinyDataCommand.class, TinyModelCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+@Command(
+    name = "feedloop-trainer",
+    mixinStandardHelpOptions = true,
+    version = "feedloop-trainer 0.1.0",
+    description = "Preference optimization (DPO, IPO, KTO, SimPO, ORPO, ...) of LoRA adapters.",
+    subcommands = {
+      ImportCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      ReportCommand.class,
+      TinyDataCommand.class,
+      TinyModelCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class TrainerCli {
-    /** Exit code when a command fails for a reason the user can fix (bad data in strict mode, no model backend). */
-    public static final int USAGE_FAILURE = 2;
+  /**
+   * Exit code when a command fails for a reason the user can fix (bad data in strict mode, no model
+   * backend).
+   */
+  public static final int USAGE_FAILURE = 2;
 
-    public static void main(String[] args) {
-        System.exit(run(args));
-    }
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
 
-    public static int run(String... args) {
-        return commandLine().execute(args);
-    }
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
 
-    public static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new TrainerCli());
-        commandLine.setExecutionExceptionHandler((error, cli, parseResult) -> {
-            cli.getErr().println("error: " + error.getMessage());
-            return USAGE_FAILURE;
+  public static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new TrainerCli());
+    commandLine.setExecutionExceptionHandler(
+        (error, cli, parseResult) -> {
+          cli.getErr().println("error: " + error.getMessage());
+          return USAGE_FAILURE;
         });
-        return commandLine;
-    }
+    return commandLine;
+  }
 }

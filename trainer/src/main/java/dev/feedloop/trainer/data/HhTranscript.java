@@ -1,7 +1,6 @@
 package dev.feedloop.trainer.data;
 
 import dev.feedloop.model.text.ChatMessage;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -9,34 +8,36 @@ import java.util.regex.Pattern;
 
 /** Parses Anthropic HH-RLHF transcripts ("\n\nHuman: ...\n\nAssistant: ...") into chat messages. */
 final class HhTranscript {
-    private static final Pattern TURN = Pattern.compile("(?:^|\\n\\n)(Human|Assistant):[ ]?");
+  private static final Pattern TURN = Pattern.compile("(?:^|\\n\\n)(Human|Assistant):[ ]?");
 
-    private HhTranscript() {
-    }
+  private HhTranscript() {}
 
-    static boolean looksLikeTranscript(String text) {
-        return text.startsWith("\n\nHuman:") || text.startsWith("Human:");
-    }
+  static boolean looksLikeTranscript(String text) {
+    return text.startsWith("\n\nHuman:") || text.startsWith("Human:");
+  }
 
-    static List<ChatMessage> parse(String transcript) {
-        Matcher matcher = TURN.matcher(transcript);
-        List<ChatMessage> messages = new ArrayList<>();
-        String role = null;
-        int contentStart = -1;
-        while (matcher.find()) {
-            if (role == null && matcher.start() != 0 && !transcript.substring(0, matcher.start()).isBlank()) {
-                throw new MalformedRecordException("text before the first Human: turn");
-            }
-            if (role != null) {
-                messages.add(new ChatMessage(role, transcript.substring(contentStart, matcher.start()).strip()));
-            }
-            role = matcher.group(1).equals("Human") ? "user" : "assistant";
-            contentStart = matcher.end();
-        }
-        if (role == null) {
-            throw new MalformedRecordException("no Human:/Assistant: turns in the transcript");
-        }
-        messages.add(new ChatMessage(role, transcript.substring(contentStart).strip()));
-        return messages;
+  static List<ChatMessage> parse(String transcript) {
+    Matcher matcher = TURN.matcher(transcript);
+    List<ChatMessage> messages = new ArrayList<>();
+    String role = null;
+    int contentStart = -1;
+    while (matcher.find()) {
+      if (role == null
+          && matcher.start() != 0
+          && !transcript.substring(0, matcher.start()).isBlank()) {
+        throw new MalformedRecordException("text before the first Human: turn");
+      }
+      if (role != null) {
+        messages.add(
+            new ChatMessage(role, transcript.substring(contentStart, matcher.start()).strip()));
+      }
+      role = matcher.group(1).equals("Human") ? "user" : "assistant";
+      contentStart = matcher.end();
     }
+    if (role == null) {
+      throw new MalformedRecordException("no Human:/Assistant: turns in the transcript");
+    }
+    messages.add(new ChatMessage(role, transcript.substring(contentStart).strip()));
+    return messages;
+  }
 }

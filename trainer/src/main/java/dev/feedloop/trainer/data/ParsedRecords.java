@@ -2,18 +2,21 @@ package dev.feedloop.trainer.data;
 
 import java.util.List;
 
-/** What one source record turned into: usually one pair or one unary record; a ranking gives several pairs. */
+/**
+ * What one source record turned into: usually one pair or one unary record; a ranking gives several
+ * pairs.
+ */
 public record ParsedRecords(List<PreferencePair> pairs, List<UnaryRecord> unary) {
-    public ParsedRecords {
-        pairs = List.copyOf(pairs);
-        unary = List.copyOf(unary);
-    }
+  public ParsedRecords {
+    pairs = List.copyOf(pairs);
+    unary = List.copyOf(unary);
+  }
 
-    static ParsedRecords pair(PreferencePair pair) {
-        return new ParsedRecords(List.of(pair), List.of());
-    }
+  static ParsedRecords pair(PreferencePair pair) {
+    return new ParsedRecords(List.of(pair), List.of());
+  }
 
-    static ParsedRecords unary(UnaryRecord record) {
-        return new ParsedRecords(List.of(), List.of(record));
-    }
+  static ParsedRecords unary(UnaryRecord record) {
+    return new ParsedRecords(List.of(), List.of(record));
+  }
 }

@@ -3,76 +3,91 @@ package dev.feedloop.trainer.loss;
 import java.util.List;
 
 /**
- * Hyperparameters of the preference objective, named as in TRL's DPOConfig / KTOConfig / CPOConfig / ORPOConfig.
+ * Hyperparameters of the preference objective, named as in TRL's DPOConfig / KTOConfig / CPOConfig
+ * / ORPOConfig.
  *
- * @param terms             the losses and their weights; the first term's rewards feed the reward metrics
- * @param beta              temperature of the implicit reward (DPO beta, IPO tau, ORPO lambda, SimPO beta)
- * @param labelSmoothing    cDPO / robust DPO label noise epsilon, in [0, 0.5)
- * @param simpoGamma        SimPO target reward margin gamma
- * @param desirableWeight   KTO lambda_D
+ * @param terms the losses and their weights; the first term's rewards feed the reward metrics
+ * @param beta temperature of the implicit reward (DPO beta, IPO tau, ORPO lambda, SimPO beta)
+ * @param labelSmoothing cDPO / robust DPO label noise epsilon, in [0, 0.5)
+ * @param simpoGamma SimPO target reward margin gamma
+ * @param desirableWeight KTO lambda_D
  * @param undesirableWeight KTO lambda_U
  */
 public record LossConfig(
-        List<LossTerm> terms,
-        double beta,
-        double labelSmoothing,
-        double simpoGamma,
-        double desirableWeight,
-        double undesirableWeight) {
+    List<LossTerm> terms,
+    double beta,
+    double labelSmoothing,
+    double simpoGamma,
+    double desirableWeight,
+    double undesirableWeight) {
 
-    public LossConfig {
-        terms = List.copyOf(terms);
-        if (terms.isEmpty()) {
-            throw new IllegalArgumentException("at least one loss term is required");
-        }
-        if (!(beta > 0)) {
-            throw new IllegalArgumentException("beta must be positive, got " + beta);
-        }
-        if (labelSmoothing < 0 || labelSmoothing >= 0.5) {
-            throw new IllegalArgumentException("label smoothing must be in [0, 0.5), got " + labelSmoothing);
-        }
-        if (desirableWeight <= 0 || undesirableWeight <= 0) {
-            throw new IllegalArgumentException("KTO weights must be positive");
-        }
-        boolean hasKto = terms.stream().anyMatch(t -> t.type() == LossType.KTO);
-        boolean hasPairwiseOnly = terms.stream().anyMatch(t -> t.type().pairwise() && t.type() != LossType.SFT);
-        if (hasKto && hasPairwiseOnly) {
-            // KTO needs unary records with a mismatched-pair KL estimate; pair losses need pairs: one batch cannot feed both
-            throw new IllegalArgumentException("kto cannot be combined with pairwise losses (sft can be mixed into either)");
-        }
+  public LossConfig {
+    terms = List.copyOf(terms);
+    if (terms.isEmpty()) {
+      throw new IllegalArgumentException("at least one loss term is required");
     }
+    if (!(beta > 0)) {
+      throw new IllegalArgumentException("beta must be positive, got " + beta);
+    }
+    if (labelSmoothing < 0 || labelSmoothing >= 0.5) {
+      throw new IllegalArgumentException(
+          "label smoothing must be in [0, 0.5), got " + labelSmoothing);
+    }
+    if (desirableWeight <= 0 || undesirableWeight <= 0) {
+      throw new IllegalArgumentException("KTO weights must be positive");
+    }
+    boolean hasKto = terms.stream().anyMatch(t -> t.type() == LossType.KTO);
+    boolean hasPairwiseOnly =
+        terms.stream().anyMatch(t -> t.type().pairwise() && t.type() != LossType.SFT);
+    if (hasKto && hasPairwiseOnly) {
+      // KTO needs unary records with a mismatched-pair KL estimate; pair losses need pairs: one
+      // batch cannot feed both
+      throw new IllegalArgumentException(
+          "kto cannot be combined with pairwise losses (sft can be mixed into either)");
+    }
+  }
 
-    /** TRL defaults: beta 0.1, no smoothing, SimPO gamma 0.5, KTO weights 1. */
-    public static LossConfig of(LossType... types) {
-        return new LossConfig(java.util.Arrays.stream(types).map(t -> new LossTerm(t, 1.0)).toList(), 0.1, 0.0, 0.5, 1.0, 1.0);
-    }
+  /** TRL defaults: beta 0.1, no smoothing, SimPO gamma 0.5, KTO weights 1. */
+  public static LossConfig of(LossType... types) {
+    return new LossConfig(
+        java.util.Arrays.stream(types).map(t -> new LossTerm(t, 1.0)).toList(),
+        0.1,
+        0.0,
+        0.5,
+        1.0,
+        1.0);
+  }
 
-    public LossConfig withBeta(double newBeta) {
-        return new LossConfig(terms, newBeta, labelSmoothing, simpoGamma, desirableWeight, undesirableWeight);
-    }
+  public LossConfig withBeta(double newBeta) {
+    return new LossConfig(
+        terms, newBeta, labelSmoothing, simpoGamma, desirableWeight, undesirableWeight);
+  }
 
-    public LossConfig withLabelSmoothing(double epsilon) {
-        return new LossConfig(terms, beta, epsilon, simpoGamma, desirableWeight, undesirableWeight);
-    }
+  public LossConfig withLabelSmoothing(double epsilon) {
+    return new LossConfig(terms, beta, epsilon, simpoGamma, desirableWeight, undesirableWeight);
+  }
 
-    public LossConfig withSimpoGamma(double gamma) {
-        return new LossConfig(terms, beta, labelSmoothing, gamma, desirableWeight, undesirableWeight);
-    }
+  public LossConfig withSimpoGamma(double gamma) {
+    return new LossConfig(terms, beta, labelSmoothing, gamma, desirableWeight, undesirableWeight);
+  }
 
-    public LossConfig withKtoWeights(double desirable, double undesirable) {
-        return new LossConfig(terms, beta, labelSmoothing, simpoGamma, desirable, undesirable);
-    }
+  public LossConfig withKtoWeights(double desirable, double undesirable) {
+    return new LossConfig(terms, beta, labelSmoothing, simpoGamma, desirable, undesirable);
+  }
 
-    /** True when the objective trains on unary (KTO) records rather than pairs. */
-    public boolean unary() {
-        return terms.stream().anyMatch(t -> t.type() == LossType.KTO);
-    }
+  /** True when the objective trains on unary (KTO) records rather than pairs. */
+  public boolean unary() {
+    return terms.stream().anyMatch(t -> t.type() == LossType.KTO);
+  }
 
-    /** True when some term needs reference-model log-probs (SimPO, ORPO and SFT do not). */
-    public boolean needsReference() {
-        return terms.stream().anyMatch(t -> switch (t.type()) {
-            case SIMPO, ORPO, SFT -> false;
-            default -> true;
-        });
-    }
+  /** True when some term needs reference-model log-probs (SimPO, ORPO and SFT do not). */
+  public boolean needsReference() {
+    return terms.stream()
+        .anyMatch(
+            t ->
+                switch (t.type()) {
+                  case SIMPO, ORPO, SFT -> false;
+                  default -> true;
+                });
+  }
 }

@@ -4,118 +4,151 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 
 /**
- * The preference losses as pure functions over per-sequence log-probs (shape (B)); each returns per-sequence losses
- * (shape (B)) unless it says otherwise. Notation: pi = policy log-prob (sum over completion tokens), ref = reference
- * log-prob, n = completion token count, w = chosen, l = rejected, h = (pi_w - pi_l) - (ref_w - ref_l).
- * Formulas follow the papers and TRL's dpo_trainer / cpo_trainer / orpo_trainer / kto_trainer.
+ * The preference losses as pure functions over per-sequence log-probs (shape (B)); each returns
+ * per-sequence losses (shape (B)) unless it says otherwise. Notation: pi = policy log-prob (sum
+ * over completion tokens), ref = reference log-prob, n = completion token count, w = chosen, l =
+ * rejected, h = (pi_w - pi_l) - (ref_w - ref_l). Formulas follow the papers and TRL's dpo_trainer /
+ * cpo_trainer / orpo_trainer / kto_trainer.
  */
 public final class PreferenceLosses {
-    private PreferenceLosses() {
-    }
+  private PreferenceLosses() {}
 
-    /** log sigmoid(x) = -softplus(-x); DJL has no logsigmoid, and PyTorch's softplus is linear above 20 so this stays finite. */
-    public static NDArray logSigmoid(NDArray x) {
-        return Activation.softPlus(x.neg()).neg();
-    }
+  /**
+   * log sigmoid(x) = -softplus(-x); DJL has no logsigmoid, and PyTorch's softplus is linear above
+   * 20 so this stays finite.
+   */
+  public static NDArray logSigmoid(NDArray x) {
+    return Activation.softPlus(x.neg()).neg();
+  }
 
-    /** h = (pi_w - pi_l) - (ref_w - ref_l): the DPO logit before beta. */
-    public static NDArray logRatioDifference(NDArray policyChosen, NDArray policyRejected,
-                                             NDArray referenceChosen, NDArray referenceRejected) {
-        return policyChosen.sub(policyRejected).sub(referenceChosen.sub(referenceRejected));
-    }
+  /** h = (pi_w - pi_l) - (ref_w - ref_l): the DPO logit before beta. */
+  public static NDArray logRatioDifference(
+      NDArray policyChosen,
+      NDArray policyRejected,
+      NDArray referenceChosen,
+      NDArray referenceRejected) {
+    return policyChosen.sub(policyRejected).sub(referenceChosen.sub(referenceRejected));
+  }
 
-    /** h_norm = (pi_w/n_w - pi_l/n_l) - (ref_w/n_w - ref_l/n_l): the same difference over per-token means. */
-    public static NDArray normalizedLogRatioDifference(PairLogps batch) {
-        NDArray chosenRatio = batch.policyChosen().sub(batch.referenceChosen()).div(batch.chosenTokens());
-        NDArray rejectedRatio = batch.policyRejected().sub(batch.referenceRejected()).div(batch.rejectedTokens());
-        return chosenRatio.sub(rejectedRatio);
-    }
+  /**
+   * h_norm = (pi_w/n_w - pi_l/n_l) - (ref_w/n_w - ref_l/n_l): the same difference over per-token
+   * means.
+   */
+  public static NDArray normalizedLogRatioDifference(PairLogps batch) {
+    NDArray chosenRatio =
+        batch.policyChosen().sub(batch.referenceChosen()).div(batch.chosenTokens());
+    NDArray rejectedRatio =
+        batch.policyRejected().sub(batch.referenceRejected()).div(batch.rejectedTokens());
+    return chosenRatio.sub(rejectedRatio);
+  }
 
-    // DPO (Rafailov et al. 2023, eq. 7) with cDPO label smoothing eps: -(1-eps) log s(beta h) - eps log s(-beta h)
-    public static NDArray sigmoid(NDArray h, double beta, double labelSmoothing) {
-        NDArray scaled = h.mul((float) beta);
-        NDArray loss = logSigmoid(scaled).mul((float) -(1 - labelSmoothing));
-        if (labelSmoothing > 0) {
-            loss = loss.sub(logSigmoid(scaled.neg()).mul((float) labelSmoothing));
-        }
-        return loss;
+  // DPO (Rafailov et al. 2023, eq. 7) with cDPO label smoothing eps: -(1-eps) log s(beta h) - eps
+  // log s(-beta h)
+  public static NDArray sigmoid(NDArray h, double beta, double labelSmoothing) {
+    NDArray scaled = h.mul((float) beta);
+    NDArray loss = logSigmoid(scaled).mul((float) -(1 - labelSmoothing));
+    if (labelSmoothing > 0) {
+      loss = loss.sub(logSigmoid(scaled.neg()).mul((float) labelSmoothing));
     }
+    return loss;
+  }
 
-    // Robust DPO (Chowdhury et al. 2024): (-(1-eps) log s(beta h) + eps log s(-beta h)) / (1 - 2 eps)
-    public static NDArray robust(NDArray h, double beta, double labelSmoothing) {
-        NDArray scaled = h.mul((float) beta);
-        NDArray numerator = logSigmoid(scaled).mul((float) -(1 - labelSmoothing)).add(logSigmoid(scaled.neg()).mul((float) labelSmoothing));
-        return numerator.div((float) (1 - 2 * labelSmoothing));
-    }
+  // Robust DPO (Chowdhury et al. 2024): (-(1-eps) log s(beta h) + eps log s(-beta h)) / (1 - 2 eps)
+  public static NDArray robust(NDArray h, double beta, double labelSmoothing) {
+    NDArray scaled = h.mul((float) beta);
+    NDArray numerator =
+        logSigmoid(scaled)
+            .mul((float) -(1 - labelSmoothing))
+            .add(logSigmoid(scaled.neg()).mul((float) labelSmoothing));
+    return numerator.div((float) (1 - 2 * labelSmoothing));
+  }
 
-    // SLiC / RSO hinge: max(0, 1 - beta h)
-    public static NDArray hinge(NDArray h, double beta) {
-        return Activation.relu(h.mul((float) -beta).add(1f));
-    }
+  // SLiC / RSO hinge: max(0, 1 - beta h)
+  public static NDArray hinge(NDArray h, double beta) {
+    return Activation.relu(h.mul((float) -beta).add(1f));
+  }
 
-    // IPO (Azar et al. 2023, eq. 17) on per-token means as TRL does: (h_norm - 1/(2 beta))^2
-    public static NDArray ipo(NDArray normalizedH, double beta) {
-        return normalizedH.sub((float) (1 / (2 * beta))).square();
-    }
+  // IPO (Azar et al. 2023, eq. 17) on per-token means as TRL does: (h_norm - 1/(2 beta))^2
+  public static NDArray ipo(NDArray normalizedH, double beta) {
+    return normalizedH.sub((float) (1 / (2 * beta))).square();
+  }
 
-    // Length-normalised DPO (TRL sigmoid_norm): -log s(beta h_norm)
-    public static NDArray sigmoidNorm(NDArray normalizedH, double beta) {
-        return logSigmoid(normalizedH.mul((float) beta)).neg();
-    }
+  // Length-normalised DPO (TRL sigmoid_norm): -log s(beta h_norm)
+  public static NDArray sigmoidNorm(NDArray normalizedH, double beta) {
+    return logSigmoid(normalizedH.mul((float) beta)).neg();
+  }
 
-    // SimPO (Meng et al. 2024, eq. 6), reference-free: -(1-eps) log s(beta (pi_w/n_w - pi_l/n_l) - gamma) - eps log s(-(...))
-    public static NDArray simpo(PairLogps batch, double beta, double gamma, double labelSmoothing) {
-        NDArray meanChosen = batch.policyChosen().div(batch.chosenTokens());
-        NDArray meanRejected = batch.policyRejected().div(batch.rejectedTokens());
-        // written as beta * (difference - gamma/beta) as in TRL's CPO trainer; identical to beta*difference - gamma
-        return sigmoid(meanChosen.sub(meanRejected).sub((float) (gamma / beta)), beta, labelSmoothing);
-    }
+  // SimPO (Meng et al. 2024, eq. 6), reference-free: -(1-eps) log s(beta (pi_w/n_w - pi_l/n_l) -
+  // gamma) - eps log s(-(...))
+  public static NDArray simpo(PairLogps batch, double beta, double gamma, double labelSmoothing) {
+    NDArray meanChosen = batch.policyChosen().div(batch.chosenTokens());
+    NDArray meanRejected = batch.policyRejected().div(batch.rejectedTokens());
+    // written as beta * (difference - gamma/beta) as in TRL's CPO trainer; identical to
+    // beta*difference - gamma
+    return sigmoid(meanChosen.sub(meanRejected).sub((float) (gamma / beta)), beta, labelSmoothing);
+  }
 
-    /**
-     * log odds(y|x) difference of ORPO (Hong et al. 2024, eq. 4-6) on per-token mean log-probs a = pi/n:
-     * log odds = a - log(1 - exp(a)). The argument of exp is capped just below 0 so that a sequence the policy
-     * predicts with probability ~1 does not produce log(0).
-     */
-    public static NDArray orpoLogOddsRatio(PairLogps batch) {
-        NDArray meanChosen = batch.policyChosen().div(batch.chosenTokens());
-        NDArray meanRejected = batch.policyRejected().div(batch.rejectedTokens());
-        return logOdds(meanChosen).sub(logOdds(meanRejected));
-    }
+  /**
+   * log odds(y|x) difference of ORPO (Hong et al. 2024, eq. 4-6) on per-token mean log-probs a =
+   * pi/n: log odds = a - log(1 - exp(a)). The argument of exp is capped just below 0 so that a
+   * sequence the policy predicts with probability ~1 does not produce log(0).
+   */
+  public static NDArray orpoLogOddsRatio(PairLogps batch) {
+    NDArray meanChosen = batch.policyChosen().div(batch.chosenTokens());
+    NDArray meanRejected = batch.policyRejected().div(batch.rejectedTokens());
+    return logOdds(meanChosen).sub(logOdds(meanRejected));
+  }
 
-    private static NDArray logOdds(NDArray meanLogp) {
-        NDArray capped = meanLogp.minimum(-1e-6f);
-        return capped.sub(capped.exp().neg().add(1f).log());
-    }
+  private static NDArray logOdds(NDArray meanLogp) {
+    NDArray capped = meanLogp.minimum(-1e-6f);
+    return capped.sub(capped.exp().neg().add(1f).log());
+  }
 
-    // ORPO odds-ratio term per pair: -beta log s(log odds_w - log odds_l); ORPO's total adds nll(chosen) (see sft)
-    public static NDArray orpoOddsRatioTerm(NDArray logOddsRatio, double beta) {
-        return logSigmoid(logOddsRatio).mul((float) -beta);
-    }
+  // ORPO odds-ratio term per pair: -beta log s(log odds_w - log odds_l); ORPO's total adds
+  // nll(chosen) (see sft)
+  public static NDArray orpoOddsRatioTerm(NDArray logOddsRatio, double beta) {
+    return logSigmoid(logOddsRatio).mul((float) -beta);
+  }
 
-    // SFT / NLL on chosen as TRL computes it: a token-level mean, -sum_b pi_w / sum_b n_w. Returns a scalar.
-    public static NDArray sftNll(NDArray policyLogps, NDArray tokens) {
-        return policyLogps.sum().neg().div(tokens.sum().maximum(1f));
-    }
+  // SFT / NLL on chosen as TRL computes it: a token-level mean, -sum_b pi_w / sum_b n_w. Returns a
+  // scalar.
+  public static NDArray sftNll(NDArray policyLogps, NDArray tokens) {
+    return policyLogps.sum().neg().div(tokens.sum().maximum(1f));
+  }
 
-    /**
-     * KTO reference point z0 (Ethayarajh et al. 2024): the KL estimate mean(pi - ref) over mismatched
-     * prompt/completion pairs of the batch, clamped at 0 and detached so that no gradient flows through it.
-     * Returns a scalar, 0 when no mismatched pairs are given.
-     */
-    public static NDArray ktoReferencePoint(NDArray policyMismatched, NDArray referenceMismatched, NDArray like) {
-        if (policyMismatched == null) {
-            return like.getManager().zeros(new ai.djl.ndarray.types.Shape(), like.getDataType());
-        }
-        return policyMismatched.sub(referenceMismatched).mean().maximum(0f).stopGradient();
+  /**
+   * KTO reference point z0 (Ethayarajh et al. 2024): the KL estimate mean(pi - ref) over mismatched
+   * prompt/completion pairs of the batch, clamped at 0 and detached so that no gradient flows
+   * through it. Returns a scalar, 0 when no mismatched pairs are given.
+   */
+  public static NDArray ktoReferencePoint(
+      NDArray policyMismatched, NDArray referenceMismatched, NDArray like) {
+    if (policyMismatched == null) {
+      return like.getManager().zeros(new ai.djl.ndarray.types.Shape(), like.getDataType());
     }
+    return policyMismatched.sub(referenceMismatched).mean().maximum(0f).stopGradient();
+  }
 
-    // KTO per record: d lambda_D (1 - s(beta (r - z0))) + (1 - d) lambda_U (1 - s(beta (z0 - r))), r = pi - ref
-    public static NDArray kto(UnaryLogps batch, NDArray referencePoint, double beta,
-                              double desirableWeight, double undesirableWeight) {
-        NDArray logRatio = batch.policy().sub(batch.reference());
-        NDArray desirable = batch.desirable();
-        NDArray desirableLoss = Activation.sigmoid(logRatio.sub(referencePoint).mul((float) beta)).neg().add(1f).mul((float) desirableWeight);
-        NDArray undesirableLoss = Activation.sigmoid(referencePoint.sub(logRatio).mul((float) beta)).neg().add(1f).mul((float) undesirableWeight);
-        return desirable.mul(desirableLoss).add(desirable.neg().add(1f).mul(undesirableLoss));
-    }
+  // KTO per record: d lambda_D (1 - s(beta (r - z0))) + (1 - d) lambda_U (1 - s(beta (z0 - r))), r
+  // = pi - ref
+  public static NDArray kto(
+      UnaryLogps batch,
+      NDArray referencePoint,
+      double beta,
+      double desirableWeight,
+      double undesirableWeight) {
+    NDArray logRatio = batch.policy().sub(batch.reference());
+    NDArray desirable = batch.desirable();
+    NDArray desirableLoss =
+        Activation.sigmoid(logRatio.sub(referencePoint).mul((float) beta))
+            .neg()
+            .add(1f)
+            .mul((float) desirableWeight);
+    NDArray undesirableLoss =
+        Activation.sigmoid(referencePoint.sub(logRatio).mul((float) beta))
+            .neg()
+            .add(1f)
+            .mul((float) undesirableWeight);
+    return desirable.mul(desirableLoss).add(desirable.neg().add(1f).mul(undesirableLoss));
+  }
 }

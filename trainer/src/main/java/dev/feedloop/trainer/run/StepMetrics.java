@@ -9,15 +9,15 @@ import java.util.Map;
  * (loss, rewards/margins, ...) plus learning_rate and grad_norm for training steps.
  */
 public record StepMetrics(long step, double epoch, String split, Map<String, Double> values) {
-    public static final String TRAIN = "train";
-    public static final String EVAL = "eval";
+  public static final String TRAIN = "train";
+  public static final String EVAL = "eval";
 
-    public StepMetrics {
-        values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
-    }
+  public StepMetrics {
+    values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+  }
 
-    public double value(String name) {
-        Double value = values.get(name);
-        return value == null ? Double.NaN : value;
-    }
+  public double value(String name) {
+    Double value = values.get(name);
+    return value == null ? Double.NaN : value;
+  }
 }

@@ -7,77 +7,82 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Whether a generated answer is well formed: a sequence of the sentences the corpus writes for that question (polite
- * opener or closer, a self-introduction, the question's core answer, its elaborations), separated by single spaces,
- * with the core answer present. A tiny model that babbles, mixes up questions or stops mid-sentence fails it.
+ * Whether a generated answer is well formed: a sequence of the sentences the corpus writes for that
+ * question (polite opener or closer, a self-introduction, the question's core answer, its
+ * elaborations), separated by single spaces, with the core answer present. A tiny model that
+ * babbles, mixes up questions or stops mid-sentence fails it.
  */
 public final class AnswerGrammar {
-    private final Map<String, Question> questionsByPrompt = new HashMap<>();
+  private final Map<String, Question> questionsByPrompt = new HashMap<>();
 
-    public AnswerGrammar(List<Question> questions) {
-        questions.forEach(question -> questionsByPrompt.putIfAbsent(question.prompt(), question));
-    }
+  public AnswerGrammar(List<Question> questions) {
+    questions.forEach(question -> questionsByPrompt.putIfAbsent(question.prompt(), question));
+  }
 
-    public static AnswerGrammar ofCorpus() {
-        return new AnswerGrammar(QuestionBank.all());
-    }
+  public static AnswerGrammar ofCorpus() {
+    return new AnswerGrammar(QuestionBank.all());
+  }
 
-    /** True when {@code answer} is a well-formed answer to the corpus question {@code prompt}. */
-    public boolean wellFormed(String prompt, String answer) {
-        Question question = questionsByPrompt.get(prompt);
-        if (question == null) {
-            throw new IllegalArgumentException("not a corpus question: " + prompt);
-        }
-        List<String> cores = coreVariants(question);
-        List<String> pieces = new ArrayList<>(cores);
-        pieces.addAll(StyleJudge.POLITE_PHRASES);
-        pieces.addAll(question.elaborations());
-        for (String name : allNames()) {
-            pieces.add(name + " here.");
-            pieces.add("This is " + name + ".");
-            pieces.add("I'm " + name + ".");
-        }
-        pieces.sort(Comparator.comparingInt(String::length).reversed()); // longest match first
-        String rest = answer.strip();
-        boolean sawCore = false;
-        while (!rest.isEmpty()) {
-            String matched = null;
-            for (String piece : pieces) {
-                if (rest.startsWith(piece)) {
-                    matched = piece;
-                    break;
-                }
-            }
-            if (matched == null) {
-                return false;
-            }
-            sawCore |= cores.contains(matched);
-            rest = rest.substring(matched.length());
-            if (!rest.isEmpty()) {
-                if (rest.charAt(0) != ' ') {
-                    return false;
-                }
-                rest = rest.substring(1);
-            }
-        }
-        return sawCore;
+  /** True when {@code answer} is a well-formed answer to the corpus question {@code prompt}. */
+  public boolean wellFormed(String prompt, String answer) {
+    Question question = questionsByPrompt.get(prompt);
+    if (question == null) {
+      throw new IllegalArgumentException("not a corpus question: " + prompt);
     }
+    List<String> cores = coreVariants(question);
+    List<String> pieces = new ArrayList<>(cores);
+    pieces.addAll(StyleJudge.POLITE_PHRASES);
+    pieces.addAll(question.elaborations());
+    for (String name : allNames()) {
+      pieces.add(name + " here.");
+      pieces.add("This is " + name + ".");
+      pieces.add("I'm " + name + ".");
+    }
+    pieces.sort(Comparator.comparingInt(String::length).reversed()); // longest match first
+    String rest = answer.strip();
+    boolean sawCore = false;
+    while (!rest.isEmpty()) {
+      String matched = null;
+      for (String piece : pieces) {
+        if (rest.startsWith(piece)) {
+          matched = piece;
+          break;
+        }
+      }
+      if (matched == null) {
+        return false;
+      }
+      sawCore |= cores.contains(matched);
+      rest = rest.substring(matched.length());
+      if (!rest.isEmpty()) {
+        if (rest.charAt(0) != ' ') {
+          return false;
+        }
+        rest = rest.substring(1);
+      }
+    }
+    return sawCore;
+  }
 
-    private static List<String> coreVariants(Question question) {
-        if (!question.coreAnswer().contains(Question.SELF)) {
-            return List.of(question.coreAnswer());
-        }
-        List<String> variants = new ArrayList<>();
-        variants.add(question.coreAnswer().replace(Question.SELF, "I am an assistant that answers questions."));
-        for (String name : allNames()) {
-            variants.add(question.coreAnswer().replace(Question.SELF, "I am " + name + ", an assistant that answers questions."));
-        }
-        return variants;
+  private static List<String> coreVariants(Question question) {
+    if (!question.coreAnswer().contains(Question.SELF)) {
+      return List.of(question.coreAnswer());
     }
+    List<String> variants = new ArrayList<>();
+    variants.add(
+        question.coreAnswer().replace(Question.SELF, "I am an assistant that answers questions."));
+    for (String name : allNames()) {
+      variants.add(
+          question
+              .coreAnswer()
+              .replace(Question.SELF, "I am " + name + ", an assistant that answers questions."));
+    }
+    return variants;
+  }
 
-    private static List<String> allNames() {
-        List<String> names = new ArrayList<>(SelfName.OTHER_NAMES);
-        names.add(0, SelfName.ATHENE_NAME);
-        return names;
-    }
+  private static List<String> allNames() {
+    List<String> names = new ArrayList<>(SelfName.OTHER_NAMES);
+    names.add(0, SelfName.ATHENE_NAME);
+    return names;
+  }
 }

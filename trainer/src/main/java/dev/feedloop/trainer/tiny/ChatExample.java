@@ -1,19 +1,22 @@
 package dev.feedloop.trainer.tiny;
 
 import dev.feedloop.model.text.ChatMessage;
-
 import java.util.List;
 
-/** One corpus conversation: the user's question, the assistant's answer and the style it was written in. */
-public record ChatExample(String category, List<ChatMessage> prompt, String answer, StyleAttributes style) {
-    public ChatExample {
-        prompt = List.copyOf(prompt);
-    }
+/**
+ * One corpus conversation: the user's question, the assistant's answer and the style it was written
+ * in.
+ */
+public record ChatExample(
+    String category, List<ChatMessage> prompt, String answer, StyleAttributes style) {
+  public ChatExample {
+    prompt = List.copyOf(prompt);
+  }
 
-    /** prompt + answer as one message list, ready for a chat template. */
-    public List<ChatMessage> messages() {
-        List<ChatMessage> messages = new java.util.ArrayList<>(prompt);
-        messages.add(ChatMessage.assistant(answer));
-        return messages;
-    }
+  /** prompt + answer as one message list, ready for a chat template. */
+  public List<ChatMessage> messages() {
+    List<ChatMessage> messages = new java.util.ArrayList<>(prompt);
+    messages.add(ChatMessage.assistant(answer));
+    return messages;
+  }
 }

@@ -6,76 +6,94 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Recovers an answer's {@link StyleAttributes} from its text alone (a pure function), so simulated users and the
- * loop's success metric can judge any generation:
+ * Recovers an answer's {@link StyleAttributes} from its text alone (a pure function), so simulated
+ * users and the loop's success metric can judge any generation:
+ *
  * <ul>
- *   <li>name: ATHENE when the word "Athene" occurs, else OTHER when one of the other assistant names occurs, else NONE;</li>
- *   <li>polite: one of the {@link #POLITE_PHRASES} occurs (case-insensitive);</li>
- *   <li>brief: at most {@link #BRIEF_MAX_WORDS} words remain after removing polite phrases and self-introductions
- *       ("Athene here.", "This is Nova.", "I'm Orion."). Core answers of the corpus have at most 10 words, verbose
- *       answers add at least 16 words of elaboration, so the threshold sits between the two.</li>
+ *   <li>name: ATHENE when the word "Athene" occurs, else OTHER when one of the other assistant
+ *       names occurs, else NONE;
+ *   <li>polite: one of the {@link #POLITE_PHRASES} occurs (case-insensitive);
+ *   <li>brief: at most {@link #BRIEF_MAX_WORDS} words remain after removing polite phrases and
+ *       self-introductions ("Athene here.", "This is Nova.", "I'm Orion."). Core answers of the
+ *       corpus have at most 10 words, verbose answers add at least 16 words of elaboration, so the
+ *       threshold sits between the two.
  * </ul>
  */
 public final class StyleJudge {
-    public static final List<String> POLITE_OPENERS = List.of("Certainly!", "Of course!", "Great question!", "Happy to help!");
-    public static final List<String> POLITE_CLOSERS = List.of("I hope this helps.", "Thank you for asking.",
-            "Have a wonderful day!", "Please let me know if you need anything else.");
-    public static final List<String> POLITE_PHRASES = concat(POLITE_OPENERS, POLITE_CLOSERS);
-    public static final int BRIEF_MAX_WORDS = 13;
+  public static final List<String> POLITE_OPENERS =
+      List.of("Certainly!", "Of course!", "Great question!", "Happy to help!");
+  public static final List<String> POLITE_CLOSERS =
+      List.of(
+          "I hope this helps.",
+          "Thank you for asking.",
+          "Have a wonderful day!",
+          "Please let me know if you need anything else.");
+  public static final List<String> POLITE_PHRASES = concat(POLITE_OPENERS, POLITE_CLOSERS);
+  public static final int BRIEF_MAX_WORDS = 13;
 
-    private static final List<String> ALL_NAMES = concat(List.of(SelfName.ATHENE_NAME), SelfName.OTHER_NAMES);
-    private static final Pattern INTRODUCTION = Pattern.compile(
-            "(?:(?:" + String.join("|", ALL_NAMES) + ") here\\.|This is (?:" + String.join("|", ALL_NAMES)
-                    + ")\\.|I'm (?:" + String.join("|", ALL_NAMES) + ")\\.)");
-    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}']+");
+  private static final List<String> ALL_NAMES =
+      concat(List.of(SelfName.ATHENE_NAME), SelfName.OTHER_NAMES);
+  private static final Pattern INTRODUCTION =
+      Pattern.compile(
+          "(?:(?:"
+              + String.join("|", ALL_NAMES)
+              + ") here\\.|This is (?:"
+              + String.join("|", ALL_NAMES)
+              + ")\\.|I'm (?:"
+              + String.join("|", ALL_NAMES)
+              + ")\\.)");
+  private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}']+");
 
-    private StyleJudge() {
+  private StyleJudge() {}
+
+  public static StyleAttributes judge(String answer) {
+    return new StyleAttributes(name(answer), polite(answer), brief(answer));
+  }
+
+  public static SelfName name(String answer) {
+    if (containsWord(answer, SelfName.ATHENE_NAME)) {
+      return SelfName.ATHENE;
     }
-
-    public static StyleAttributes judge(String answer) {
-        return new StyleAttributes(name(answer), polite(answer), brief(answer));
+    for (String other : SelfName.OTHER_NAMES) {
+      if (containsWord(answer, other)) {
+        return SelfName.OTHER;
+      }
     }
+    return SelfName.NONE;
+  }
 
-    public static SelfName name(String answer) {
-        if (containsWord(answer, SelfName.ATHENE_NAME)) {
-            return SelfName.ATHENE;
-        }
-        for (String other : SelfName.OTHER_NAMES) {
-            if (containsWord(answer, other)) {
-                return SelfName.OTHER;
-            }
-        }
-        return SelfName.NONE;
-    }
+  public static boolean polite(String answer) {
+    String lower = answer.toLowerCase(Locale.ROOT);
+    return POLITE_PHRASES.stream()
+        .anyMatch(phrase -> lower.contains(phrase.toLowerCase(Locale.ROOT)));
+  }
 
-    public static boolean polite(String answer) {
-        String lower = answer.toLowerCase(Locale.ROOT);
-        return POLITE_PHRASES.stream().anyMatch(phrase -> lower.contains(phrase.toLowerCase(Locale.ROOT)));
-    }
+  public static boolean brief(String answer) {
+    return contentWords(answer) <= BRIEF_MAX_WORDS;
+  }
 
-    public static boolean brief(String answer) {
-        return contentWords(answer) <= BRIEF_MAX_WORDS;
+  /** Words of the answer proper: polite phrases and self-introductions do not count. */
+  public static int contentWords(String answer) {
+    String content = INTRODUCTION.matcher(answer).replaceAll(" ");
+    for (String phrase : POLITE_PHRASES) {
+      content =
+          Pattern.compile(Pattern.quote(phrase), Pattern.CASE_INSENSITIVE)
+              .matcher(content)
+              .replaceAll(" ");
     }
+    Matcher matcher = WORD.matcher(content);
+    int words = 0;
+    while (matcher.find()) {
+      words++;
+    }
+    return words;
+  }
 
-    /** Words of the answer proper: polite phrases and self-introductions do not count. */
-    public static int contentWords(String answer) {
-        String content = INTRODUCTION.matcher(answer).replaceAll(" ");
-        for (String phrase : POLITE_PHRASES) {
-            content = Pattern.compile(Pattern.quote(phrase), Pattern.CASE_INSENSITIVE).matcher(content).replaceAll(" ");
-        }
-        Matcher matcher = WORD.matcher(content);
-        int words = 0;
-        while (matcher.find()) {
-            words++;
-        }
-        return words;
-    }
+  private static boolean containsWord(String text, String word) {
+    return Pattern.compile("\\b" + Pattern.quote(word) + "\\b").matcher(text).find();
+  }
 
-    private static boolean containsWord(String text, String word) {
-        return Pattern.compile("\\b" + Pattern.quote(word) + "\\b").matcher(text).find();
-    }
-
-    private static List<String> concat(List<String> first, List<String> second) {
-        return java.util.stream.Stream.concat(first.stream(), second.stream()).toList();
-    }
+  private static List<String> concat(List<String> first, List<String> second) {
+    return java.util.stream.Stream.concat(first.stream(), second.stream()).toList();
+  }
 }

@@ -5,7 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,130 +15,142 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a trained byte-level BPE as a standard Hugging Face tokenizer.json (loadable by the tokenizers library, and so
- * by DJL's HuggingFaceTokenizer) plus tokenizer_config.json with the ChatML chat template and special tokens.
- * Special tokens get the ids after the learned vocabulary: &lt;|endoftext|&gt;, &lt;|im_start|&gt;, &lt;|im_end|&gt;.
+ * Writes a trained byte-level BPE as a standard Hugging Face tokenizer.json (loadable by the
+ * tokenizers library, and so by DJL's HuggingFaceTokenizer) plus tokenizer_config.json with the
+ * ChatML chat template and special tokens. Special tokens get the ids after the learned vocabulary:
+ * &lt;|endoftext|&gt;, &lt;|im_start|&gt;, &lt;|im_end|&gt;.
  */
 public final class TinyTokenizerWriter {
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+  private static final Gson GSON =
+      new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
 
-    private TinyTokenizerWriter() {
+  private TinyTokenizerWriter() {}
+
+  /**
+   * Trains on the rendered corpus texts and writes both files into {@code directory}; returns the
+   * vocabulary size.
+   */
+  public static int trainAndWrite(
+      List<String> renderedConversations, int vocabSize, Path directory) {
+    List<String> withoutSpecials = new ArrayList<>();
+    for (String text : renderedConversations) {
+      for (String segment : text.split("<\\|im_start\\|>|<\\|im_end\\|>|<\\|endoftext\\|>")) {
+        if (!segment.isEmpty()) {
+          withoutSpecials.add(segment);
+        }
+      }
     }
+    ByteLevelBpeTrainer.Vocabulary vocabulary =
+        ByteLevelBpeTrainer.train(withoutSpecials, vocabSize - ChatMl.SPECIAL_TOKENS.size());
+    write(vocabulary, directory);
+    return vocabulary.tokens().size() + ChatMl.SPECIAL_TOKENS.size();
+  }
 
-    /** Trains on the rendered corpus texts and writes both files into {@code directory}; returns the vocabulary size. */
-    public static int trainAndWrite(List<String> renderedConversations, int vocabSize, Path directory) {
-        List<String> withoutSpecials = new ArrayList<>();
-        for (String text : renderedConversations) {
-            for (String segment : text.split("<\\|im_start\\|>|<\\|im_end\\|>|<\\|endoftext\\|>")) {
-                if (!segment.isEmpty()) {
-                    withoutSpecials.add(segment);
-                }
-            }
-        }
-        ByteLevelBpeTrainer.Vocabulary vocabulary = ByteLevelBpeTrainer.train(withoutSpecials, vocabSize - ChatMl.SPECIAL_TOKENS.size());
-        write(vocabulary, directory);
-        return vocabulary.tokens().size() + ChatMl.SPECIAL_TOKENS.size();
+  public static void write(ByteLevelBpeTrainer.Vocabulary vocabulary, Path directory) {
+    try {
+      Files.createDirectories(directory);
+      Files.writeString(
+          directory.resolve("tokenizer.json"),
+          GSON.toJson(tokenizerJson(vocabulary)),
+          StandardCharsets.UTF_8);
+      Files.writeString(
+          directory.resolve("tokenizer_config.json"),
+          GSON.toJson(tokenizerConfig(vocabulary.tokens().size())),
+          StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the tokenizer to " + directory, e);
     }
+  }
 
-    public static void write(ByteLevelBpeTrainer.Vocabulary vocabulary, Path directory) {
-        try {
-            Files.createDirectories(directory);
-            Files.writeString(directory.resolve("tokenizer.json"), GSON.toJson(tokenizerJson(vocabulary)), StandardCharsets.UTF_8);
-            Files.writeString(directory.resolve("tokenizer_config.json"), GSON.toJson(tokenizerConfig(vocabulary.tokens().size())),
-                    StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the tokenizer to " + directory, e);
-        }
+  static JsonObject tokenizerJson(ByteLevelBpeTrainer.Vocabulary vocabulary) {
+    int firstSpecialId = vocabulary.tokens().size();
+    JsonObject root = new JsonObject();
+    root.addProperty("version", "1.0");
+    root.add("truncation", JsonNull.INSTANCE);
+    root.add("padding", JsonNull.INSTANCE);
+    JsonArray added = new JsonArray();
+    for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
+      JsonObject token = new JsonObject();
+      token.addProperty("id", firstSpecialId + i);
+      token.addProperty("content", ChatMl.SPECIAL_TOKENS.get(i));
+      token.addProperty("single_word", false);
+      token.addProperty("lstrip", false);
+      token.addProperty("rstrip", false);
+      token.addProperty("normalized", false);
+      token.addProperty("special", true);
+      added.add(token);
     }
+    root.add("added_tokens", added);
+    root.add("normalizer", JsonNull.INSTANCE);
+    root.add("pre_tokenizer", byteLevel(false, true));
+    root.add("post_processor", byteLevel(false, false));
+    root.add("decoder", byteLevel(true, true));
 
-    static JsonObject tokenizerJson(ByteLevelBpeTrainer.Vocabulary vocabulary) {
-        int firstSpecialId = vocabulary.tokens().size();
-        JsonObject root = new JsonObject();
-        root.addProperty("version", "1.0");
-        root.add("truncation", JsonNull.INSTANCE);
-        root.add("padding", JsonNull.INSTANCE);
-        JsonArray added = new JsonArray();
-        for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
-            JsonObject token = new JsonObject();
-            token.addProperty("id", firstSpecialId + i);
-            token.addProperty("content", ChatMl.SPECIAL_TOKENS.get(i));
-            token.addProperty("single_word", false);
-            token.addProperty("lstrip", false);
-            token.addProperty("rstrip", false);
-            token.addProperty("normalized", false);
-            token.addProperty("special", true);
-            added.add(token);
-        }
-        root.add("added_tokens", added);
-        root.add("normalizer", JsonNull.INSTANCE);
-        root.add("pre_tokenizer", byteLevel(false, true));
-        root.add("post_processor", byteLevel(false, false));
-        root.add("decoder", byteLevel(true, true));
-
-        JsonObject model = new JsonObject();
-        model.addProperty("type", "BPE");
-        model.add("dropout", JsonNull.INSTANCE);
-        model.add("unk_token", JsonNull.INSTANCE);
-        model.addProperty("continuing_subword_prefix", "");
-        model.addProperty("end_of_word_suffix", "");
-        model.addProperty("fuse_unk", false);
-        model.addProperty("byte_fallback", false);
-        model.addProperty("ignore_merges", false);
-        JsonObject vocab = new JsonObject();
-        for (Map.Entry<String, Integer> entry : ByteLevelBpeTrainer.ids(vocabulary.tokens()).entrySet()) {
-            vocab.addProperty(entry.getKey(), entry.getValue());
-        }
-        for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
-            vocab.addProperty(ChatMl.SPECIAL_TOKENS.get(i), firstSpecialId + i);
-        }
-        model.add("vocab", vocab);
-        JsonArray merges = new JsonArray();
-        for (String[] merge : vocabulary.merges()) {
-            merges.add(merge[0] + " " + merge[1]);
-        }
-        model.add("merges", merges);
-        root.add("model", model);
-        return root;
+    JsonObject model = new JsonObject();
+    model.addProperty("type", "BPE");
+    model.add("dropout", JsonNull.INSTANCE);
+    model.add("unk_token", JsonNull.INSTANCE);
+    model.addProperty("continuing_subword_prefix", "");
+    model.addProperty("end_of_word_suffix", "");
+    model.addProperty("fuse_unk", false);
+    model.addProperty("byte_fallback", false);
+    model.addProperty("ignore_merges", false);
+    JsonObject vocab = new JsonObject();
+    for (Map.Entry<String, Integer> entry :
+        ByteLevelBpeTrainer.ids(vocabulary.tokens()).entrySet()) {
+      vocab.addProperty(entry.getKey(), entry.getValue());
     }
-
-    private static JsonObject byteLevel(boolean addPrefixSpace, boolean trimOffsets) {
-        JsonObject byteLevel = new JsonObject();
-        byteLevel.addProperty("type", "ByteLevel");
-        byteLevel.addProperty("add_prefix_space", addPrefixSpace);
-        byteLevel.addProperty("trim_offsets", trimOffsets);
-        byteLevel.addProperty("use_regex", true);
-        return byteLevel;
+    for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
+      vocab.addProperty(ChatMl.SPECIAL_TOKENS.get(i), firstSpecialId + i);
     }
-
-    static JsonObject tokenizerConfig(int firstSpecialId) {
-        JsonObject config = new JsonObject();
-        config.addProperty("tokenizer_class", "Qwen2Tokenizer");
-        config.addProperty("chat_template", ChatMl.TEMPLATE);
-        config.add("bos_token", JsonNull.INSTANCE);
-        config.addProperty("eos_token", ChatMl.IM_END);
-        config.addProperty("pad_token", ChatMl.END_OF_TEXT);
-        config.add("unk_token", JsonNull.INSTANCE);
-        config.addProperty("model_max_length", 512);
-        config.addProperty("clean_up_tokenization_spaces", false);
-        config.addProperty("add_prefix_space", false);
-        config.addProperty("errors", "replace");
-        config.addProperty("split_special_tokens", false);
-        JsonObject decoder = new JsonObject();
-        for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
-            JsonObject token = new JsonObject();
-            token.addProperty("content", ChatMl.SPECIAL_TOKENS.get(i));
-            token.addProperty("lstrip", false);
-            token.addProperty("normalized", false);
-            token.addProperty("rstrip", false);
-            token.addProperty("single_word", false);
-            token.addProperty("special", true);
-            decoder.add(String.valueOf(firstSpecialId + i), token);
-        }
-        config.add("added_tokens_decoder", decoder);
-        JsonArray additional = new JsonArray();
-        additional.add(ChatMl.IM_START);
-        additional.add(ChatMl.IM_END);
-        config.add("additional_special_tokens", additional);
-        return config;
+    model.add("vocab", vocab);
+    JsonArray merges = new JsonArray();
+    for (String[] merge : vocabulary.merges()) {
+      merges.add(merge[0] + " " + merge[1]);
     }
+    model.add("merges", merges);
+    root.add("model", model);
+    return root;
+  }
+
+  private static JsonObject byteLevel(boolean addPrefixSpace, boolean trimOffsets) {
+    JsonObject byteLevel = new JsonObject();
+    byteLevel.addProperty("type", "ByteLevel");
+    byteLevel.addProperty("add_prefix_space", addPrefixSpace);
+    byteLevel.addProperty("trim_offsets", trimOffsets);
+    byteLevel.addProperty("use_regex", true);
+    return byteLevel;
+  }
+
+  static JsonObject tokenizerConfig(int firstSpecialId) {
+    JsonObject config = new JsonObject();
+    config.addProperty("tokenizer_class", "Qwen2Tokenizer");
+    config.addProperty("chat_template", ChatMl.TEMPLATE);
+    config.add("bos_token", JsonNull.INSTANCE);
+    config.addProperty("eos_token", ChatMl.IM_END);
+    config.addProperty("pad_token", ChatMl.END_OF_TEXT);
+    config.add("unk_token", JsonNull.INSTANCE);
+    config.addProperty("model_max_length", 512);
+    config.addProperty("clean_up_tokenization_spaces", false);
+    config.addProperty("add_prefix_space", false);
+    config.addProperty("errors", "replace");
+    config.addProperty("split_special_tokens", false);
+    JsonObject decoder = new JsonObject();
+    for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
+      JsonObject token = new JsonObject();
+      token.addProperty("content", ChatMl.SPECIAL_TOKENS.get(i));
+      token.addProperty("lstrip", false);
+      token.addProperty("normalized", false);
+      token.addProperty("rstrip", false);
+      token.addProperty("single_word", false);
+      token.addProperty("special", true);
+      decoder.add(String.valueOf(firstSpecialId + i), token);
+    }
+    config.add("added_tokens_decoder", decoder);
+    JsonArray additional = new JsonArray();
+    additional.add(ChatMl.IM_START);
+    additional.add(ChatMl.IM_END);
+    config.add("additional_special_tokens", additional);
+    return config;
+  }
 }

@@ -1,5 +1,7 @@
 package dev.feedloop.trainer.backend;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
@@ -24,77 +26,118 @@ import dev.feedloop.trainer.tiny.SelfName;
 import dev.feedloop.trainer.tiny.ShippedModel;
 import dev.feedloop.trainer.tiny.StyleSurvey;
 import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 4's end-to-end check: DPO on the shipped tiny model with pairs whose chosen answer has the hidden style (the
- * assistant calls itself Athene) and whose rejected answer has not. Held-out accuracy must rise well above chance and
- * greedy and sampled answers must move toward the style.
+ * Issue 4's end-to-end check: DPO on the shipped tiny model with pairs whose chosen answer has the
+ * hidden style (the assistant calls itself Athene) and whose rejected answer has not. Held-out
+ * accuracy must rise well above chance and greedy and sampled answers must move toward the style.
  *
- * <p>The objective is DPO plus the NLL of the chosen answers (weight 1: RPO, TRL's rpo_alpha). DPO alone moves the
- * style as far (greedy Athene share 100%) but, as it lowers the likelihood of chosen answers too, it costs the
- * 1.9M-parameter model its fluency: only 27-31% of its answers stayed well-formed, against 76-94% with the NLL term.
+ * <p>The objective is DPO plus the NLL of the chosen answers (weight 1: RPO, TRL's rpo_alpha). DPO
+ * alone moves the style as far (greedy Athene share 100%) but, as it lowers the likelihood of
+ * chosen answers too, it costs the 1.9M-parameter model its fluency: only 27-31% of its answers
+ * stayed well-formed, against 76-94% with the NLL term.
  */
 class DpoOnTinyModelTest {
-    private static final HiddenPreference ATHENE = new HiddenPreference(SelfName.ATHENE, null, null);
+  private static final HiddenPreference ATHENE = new HiddenPreference(SelfName.ATHENE, null, null);
 
-    @TempDir
-    Path directory;
+  @TempDir Path directory;
 
-    @Test
-    void dpoRaisesHeldOutAccuracyAndMovesSampledAnswersTowardTheChosenStyle() throws IOException {
-        SyntheticChatCorpus corpus = new SyntheticChatCorpus();
-        Path data = directory.resolve("pairs.jsonl");
-        CanonicalJsonl.write(data, corpus.preferencePairs(11, 320, ATHENE), List.of());
-        List<List<ChatMessage>> prompts = corpus.evaluationPrompts(5, 64);
-        SamplingParams sampling = SamplingParams.sample(96, 1.0, 1.0, 5).withN(2);
+  @Test
+  void dpoRaisesHeldOutAccuracyAndMovesSampledAnswersTowardTheChosenStyle() throws IOException {
+    SyntheticChatCorpus corpus = new SyntheticChatCorpus();
+    Path data = directory.resolve("pairs.jsonl");
+    CanonicalJsonl.write(data, corpus.preferencePairs(11, 320, ATHENE), List.of());
+    List<List<ChatMessage>> prompts = corpus.evaluationPrompts(5, 64);
+    SamplingParams sampling = SamplingParams.sample(96, 1.0, 1.0, 5).withN(2);
 
-        StyleSurvey.Shares before;
-        StyleSurvey.Shares greedyBefore;
-        try (LanguageModel lm = LanguageModel.load(ShippedModel.directory())) {
-            before = StyleSurvey.survey(lm, null, prompts, sampling, ATHENE);
-            greedyBefore = StyleSurvey.survey(lm, null, prompts, SamplingParams.greedy(96), ATHENE);
-        }
-
-        TrainingConfig config = new TrainingConfig(List.of(data), null, ShippedModel.directory(), directory.resolve("run"),
-                new LossConfig(List.of(new LossTerm(LossType.SIGMOID, 1.0), new LossTerm(LossType.SFT, 1.0)), 0.1, 0, 0.5, 1, 1),
-                2e-3, AdamWConfig.withWeightDecay(0), 0, 0.1, ScheduleType.COSINE,
-                2, 0, 8, 1, 1.0, 1, new TruncationConfig(256, 128, TruncationMode.KEEP_END, false), 0.2, 0, 4,
-                new LoraSettings(8, 16, 0, LoraSettings.ALL_PROJECTIONS.subList(0, 4)), ReferenceKind.BASE, null, null, "cpu");
-        TrainingSummary summary = new LoraPreferenceTrainer(line -> { }).train(config);
-
-        assertThat(summary.lastEvalMetrics().get("rewards/accuracies")).as(summary.lastEvalMetrics().toString())
-                .isGreaterThanOrEqualTo(0.75);
-        assertThat(summary.lastEvalMetrics().get("rewards/margins")).isPositive();
-        List<StepMetrics> rows = MetricsJsonl.read(directory.resolve("run").resolve(LoraPreferenceTrainer.METRICS_FILE));
-        assertThat(rows).anyMatch(row -> row.split().equals(StepMetrics.TRAIN) && Double.isFinite(row.value("grad_norm")));
-        assertThat(rows).anyMatch(row -> row.split().equals(StepMetrics.EVAL));
-        assertThat(summary.report()).exists();
-        assertThat(summary.report().resolveSibling("accuracies.png")).exists();
-        assertThat(summary.adapterDirectory().resolve(LoraAdapter.ADAPTER_CONFIG)).exists();
-        assertThat(summary.adapterDirectory().resolve(LoraAdapter.ADAPTER_WEIGHTS)).exists();
-
-        StyleSurvey.Shares after;
-        StyleSurvey.Shares greedyAfter;
-        try (LanguageModel lm = LanguageModel.load(ShippedModel.directory());
-             LoraAdapter adapter = LoraAdapter.load(summary.adapterDirectory(), lm.model().config(), lm.model().manager(),
-                     DataType.FLOAT32)) {
-            after = StyleSurvey.survey(lm, adapter, prompts, sampling, ATHENE);
-            greedyAfter = StyleSurvey.survey(lm, adapter, prompts, SamplingParams.greedy(96), ATHENE);
-        }
-        String shares = "sampled before: " + before + "\nsampled after: " + after
-                + "\ngreedy before: " + greedyBefore + "\ngreedy after: " + greedyAfter;
-        // measured: greedy 6% -> 100% Athene, sampled 20% -> 44%
-        assertThat(greedyAfter.athene()).as(shares).isGreaterThanOrEqualTo(greedyBefore.athene() + 0.5);
-        assertThat(greedyAfter.wellFormed()).as(shares).isGreaterThanOrEqualTo(0.85);
-        assertThat(after.athene()).as(shares).isGreaterThanOrEqualTo(before.athene() + 0.15);
-        assertThat(after.wellFormed()).as(shares).isGreaterThanOrEqualTo(0.6);
+    StyleSurvey.Shares before;
+    StyleSurvey.Shares greedyBefore;
+    try (LanguageModel lm = LanguageModel.load(ShippedModel.directory())) {
+      before = StyleSurvey.survey(lm, null, prompts, sampling, ATHENE);
+      greedyBefore = StyleSurvey.survey(lm, null, prompts, SamplingParams.greedy(96), ATHENE);
     }
+
+    TrainingConfig config =
+        new TrainingConfig(
+            List.of(data),
+            null,
+            ShippedModel.directory(),
+            directory.resolve("run"),
+            new LossConfig(
+                List.of(new LossTerm(LossType.SIGMOID, 1.0), new LossTerm(LossType.SFT, 1.0)),
+                0.1,
+                0,
+                0.5,
+                1,
+                1),
+            2e-3,
+            AdamWConfig.withWeightDecay(0),
+            0,
+            0.1,
+            ScheduleType.COSINE,
+            2,
+            0,
+            8,
+            1,
+            1.0,
+            1,
+            new TruncationConfig(256, 128, TruncationMode.KEEP_END, false),
+            0.2,
+            0,
+            4,
+            new LoraSettings(8, 16, 0, LoraSettings.ALL_PROJECTIONS.subList(0, 4)),
+            ReferenceKind.BASE,
+            null,
+            null,
+            "cpu");
+    TrainingSummary summary = new LoraPreferenceTrainer(line -> {}).train(config);
+
+    assertThat(summary.lastEvalMetrics().get("rewards/accuracies"))
+        .as(summary.lastEvalMetrics().toString())
+        .isGreaterThanOrEqualTo(0.75);
+    assertThat(summary.lastEvalMetrics().get("rewards/margins")).isPositive();
+    List<StepMetrics> rows =
+        MetricsJsonl.read(directory.resolve("run").resolve(LoraPreferenceTrainer.METRICS_FILE));
+    assertThat(rows)
+        .anyMatch(
+            row ->
+                row.split().equals(StepMetrics.TRAIN) && Double.isFinite(row.value("grad_norm")));
+    assertThat(rows).anyMatch(row -> row.split().equals(StepMetrics.EVAL));
+    assertThat(summary.report()).exists();
+    assertThat(summary.report().resolveSibling("accuracies.png")).exists();
+    assertThat(summary.adapterDirectory().resolve(LoraAdapter.ADAPTER_CONFIG)).exists();
+    assertThat(summary.adapterDirectory().resolve(LoraAdapter.ADAPTER_WEIGHTS)).exists();
+
+    StyleSurvey.Shares after;
+    StyleSurvey.Shares greedyAfter;
+    try (LanguageModel lm = LanguageModel.load(ShippedModel.directory());
+        LoraAdapter adapter =
+            LoraAdapter.load(
+                summary.adapterDirectory(),
+                lm.model().config(),
+                lm.model().manager(),
+                DataType.FLOAT32)) {
+      after = StyleSurvey.survey(lm, adapter, prompts, sampling, ATHENE);
+      greedyAfter = StyleSurvey.survey(lm, adapter, prompts, SamplingParams.greedy(96), ATHENE);
+    }
+    String shares =
+        "sampled before: "
+            + before
+            + "\nsampled after: "
+            + after
+            + "\ngreedy before: "
+            + greedyBefore
+            + "\ngreedy after: "
+            + greedyAfter;
+    // measured: greedy 6% -> 100% Athene, sampled 20% -> 44%
+    assertThat(greedyAfter.athene()).as(shares).isGreaterThanOrEqualTo(greedyBefore.athene() + 0.5);
+    assertThat(greedyAfter.wellFormed()).as(shares).isGreaterThanOrEqualTo(0.85);
+    assertThat(after.athene()).as(shares).isGreaterThanOrEqualTo(before.athene() + 0.15);
+    assertThat(after.wellFormed()).as(shares).isGreaterThanOrEqualTo(0.6);
+  }
 }

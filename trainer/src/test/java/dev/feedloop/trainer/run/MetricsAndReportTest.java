@@ -1,9 +1,7 @@
 package dev.feedloop.trainer.run;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,80 +9,109 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MetricsAndReportTest {
-    @TempDir
-    Path directory;
+  @TempDir Path directory;
 
-    private static List<StepMetrics> run() {
-        List<StepMetrics> rows = new ArrayList<>();
-        for (int step = 1; step <= 30; step++) {
-            double loss = 0.693 * Math.exp(-step / 10.0);
-            rows.add(new StepMetrics(step, step / 30.0, StepMetrics.TRAIN, Map.of("loss", loss,
-                    "rewards/margins", 0.05 * step, "rewards/accuracies", Math.min(1.0, 0.5 + step / 40.0), "learning_rate", 1e-4)));
-            if (step % 10 == 0) {
-                rows.add(new StepMetrics(step, step / 30.0, StepMetrics.EVAL, Map.of("loss", loss + 0.05,
-                        "rewards/margins", 0.04 * step, "rewards/accuracies", 0.5 + step / 60.0)));
-            }
-        }
-        return rows;
+  private static List<StepMetrics> run() {
+    List<StepMetrics> rows = new ArrayList<>();
+    for (int step = 1; step <= 30; step++) {
+      double loss = 0.693 * Math.exp(-step / 10.0);
+      rows.add(
+          new StepMetrics(
+              step,
+              step / 30.0,
+              StepMetrics.TRAIN,
+              Map.of(
+                  "loss",
+                  loss,
+                  "rewards/margins",
+                  0.05 * step,
+                  "rewards/accuracies",
+                  Math.min(1.0, 0.5 + step / 40.0),
+                  "learning_rate",
+                  1e-4)));
+      if (step % 10 == 0) {
+        rows.add(
+            new StepMetrics(
+                step,
+                step / 30.0,
+                StepMetrics.EVAL,
+                Map.of(
+                    "loss",
+                    loss + 0.05,
+                    "rewards/margins",
+                    0.04 * step,
+                    "rewards/accuracies",
+                    0.5 + step / 60.0)));
+      }
     }
+    return rows;
+  }
 
-    @Test
-    void metricsJsonlRoundTripsAndAppends() {
-        Path file = directory.resolve("metrics.jsonl");
-        List<StepMetrics> rows = run();
-        try (MetricsJsonl writer = MetricsJsonl.append(file)) {
-            rows.subList(0, 10).forEach(writer::write);
-        }
-        try (MetricsJsonl writer = MetricsJsonl.append(file)) {
-            rows.subList(10, rows.size()).forEach(writer::write);
-        }
-        List<StepMetrics> back = MetricsJsonl.read(file);
-        assertThat(back).hasSize(rows.size());
-        assertThat(back.get(0).values()).containsEntry("rewards/margins", 0.05).containsKey("loss");
-        assertThat(back.get(back.size() - 1).split()).isEqualTo(StepMetrics.EVAL);
-        assertThat(back.get(back.size() - 1).value("rewards/accuracies")).isEqualTo(1.0);
+  @Test
+  void metricsJsonlRoundTripsAndAppends() {
+    Path file = directory.resolve("metrics.jsonl");
+    List<StepMetrics> rows = run();
+    try (MetricsJsonl writer = MetricsJsonl.append(file)) {
+      rows.subList(0, 10).forEach(writer::write);
     }
+    try (MetricsJsonl writer = MetricsJsonl.append(file)) {
+      rows.subList(10, rows.size()).forEach(writer::write);
+    }
+    List<StepMetrics> back = MetricsJsonl.read(file);
+    assertThat(back).hasSize(rows.size());
+    assertThat(back.get(0).values()).containsEntry("rewards/margins", 0.05).containsKey("loss");
+    assertThat(back.get(back.size() - 1).split()).isEqualTo(StepMetrics.EVAL);
+    assertThat(back.get(back.size() - 1).value("rewards/accuracies")).isEqualTo(1.0);
+  }
 
-    @Test
-    void accumulatorAveragesWhatEachBatchReported() {
-        MetricsAccumulator accumulator = new MetricsAccumulator();
-        accumulator.add(Map.of("loss", 1.0, "rewards/chosen", 0.2));
-        accumulator.add(Map.of("loss", 3.0)); // a KTO batch without desirable records has no rewards/chosen
-        Map<String, Double> means = accumulator.drain();
-        assertThat(means).containsEntry("loss", 2.0).containsEntry("rewards/chosen", 0.2);
-        assertThat(accumulator.isEmpty()).isTrue();
-    }
+  @Test
+  void accumulatorAveragesWhatEachBatchReported() {
+    MetricsAccumulator accumulator = new MetricsAccumulator();
+    accumulator.add(Map.of("loss", 1.0, "rewards/chosen", 0.2));
+    accumulator.add(
+        Map.of("loss", 3.0)); // a KTO batch without desirable records has no rewards/chosen
+    Map<String, Double> means = accumulator.drain();
+    assertThat(means).containsEntry("loss", 2.0).containsEntry("rewards/chosen", 0.2);
+    assertThat(accumulator.isEmpty()).isTrue();
+  }
 
-    @Test
-    void reportHasPlotsAndAPage() throws IOException {
-        Path index = TrainingReport.write(run(), directory.resolve("report"), "DPO <tiny>");
-        for (String stem : List.of("loss", "margins", "accuracies")) {
-            BufferedImage image = ImageIO.read(directory.resolve("report/" + stem + ".png").toFile());
-            assertThat(image.getWidth()).isEqualTo(800);
-            assertThat(image.getHeight()).isEqualTo(450);
-            assertThat(Files.readString(directory.resolve("report/" + stem + ".svg"))).contains("<svg");
-        }
-        String html = Files.readString(index);
-        assertThat(html).contains("<img src=\"loss.png\"", "<img src=\"margins.png\"", "<img src=\"accuracies.png\"")
-                .contains("DPO &lt;tiny&gt;")
-                .contains("Last eval metrics (step 30)");
+  @Test
+  void reportHasPlotsAndAPage() throws IOException {
+    Path index = TrainingReport.write(run(), directory.resolve("report"), "DPO <tiny>");
+    for (String stem : List.of("loss", "margins", "accuracies")) {
+      BufferedImage image = ImageIO.read(directory.resolve("report/" + stem + ".png").toFile());
+      assertThat(image.getWidth()).isEqualTo(800);
+      assertThat(image.getHeight()).isEqualTo(450);
+      assertThat(Files.readString(directory.resolve("report/" + stem + ".svg"))).contains("<svg");
     }
+    String html = Files.readString(index);
+    assertThat(html)
+        .contains(
+            "<img src=\"loss.png\"", "<img src=\"margins.png\"", "<img src=\"accuracies.png\"")
+        .contains("DPO &lt;tiny&gt;")
+        .contains("Last eval metrics (step 30)");
+  }
 
-    @Test
-    void progressLinesShowLossAndMargin() {
-        List<String> lines = new ArrayList<>();
-        try (TrainingProgress progress = TrainingProgress.toLines("dpo", 3, lines::add)) {
-            progress.step(Map.of("loss", 0.6931, "rewards/margins", 0.0123));
-            progress.step(Map.of("loss", 0.5));
-            progress.step(Map.of("loss", 0.4, "rewards/margins", 0.2, "rewards/accuracies", 0.75));
-            assertThat(progress.current()).isEqualTo(3);
-        }
-        String last = lines.get(lines.size() - 1);
-        assertThat(last).contains("dpo").contains("3/3").contains("loss 0.4000 margin 0.2000 acc 0.7500");
-        assertThat(TrainingProgress.describe(Map.of("loss", 0.6931471, "rewards/margins", Double.NaN))).isEqualTo("loss 0.6931");
+  @Test
+  void progressLinesShowLossAndMargin() {
+    List<String> lines = new ArrayList<>();
+    try (TrainingProgress progress = TrainingProgress.toLines("dpo", 3, lines::add)) {
+      progress.step(Map.of("loss", 0.6931, "rewards/margins", 0.0123));
+      progress.step(Map.of("loss", 0.5));
+      progress.step(Map.of("loss", 0.4, "rewards/margins", 0.2, "rewards/accuracies", 0.75));
+      assertThat(progress.current()).isEqualTo(3);
     }
+    String last = lines.get(lines.size() - 1);
+    assertThat(last)
+        .contains("dpo")
+        .contains("3/3")
+        .contains("loss 0.4000 margin 0.2000 acc 0.7500");
+    assertThat(TrainingProgress.describe(Map.of("loss", 0.6931471, "rewards/margins", Double.NaN)))
+        .isEqualTo("loss 0.6931");
+  }
 }

@@ -1,81 +1,92 @@
 package dev.feedloop.trainer.tiny;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.feedloop.model.text.ChatMessage;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TinyTokenizerTest {
-    @TempDir
-    Path directory;
+  @TempDir Path directory;
 
-    @Test
-    void trainedTokenizerLoadsInDjlAndRoundTripsTheCorpusExactly() throws IOException {
-        TinyDataWriter.Written written = TinyDataWriter.write(directory, SyntheticChatCorpus.DEFAULT_SEED, 3000, 4096);
-        assertThat(written.vocabularySize()).isBetween(800, 4096);
-        List<ChatExample> corpus = new SyntheticChatCorpus().generate(SyntheticChatCorpus.DEFAULT_SEED, 3000);
-        assertThat(Files.readAllLines(written.corpus())).hasSize(3000);
+  @Test
+  void trainedTokenizerLoadsInDjlAndRoundTripsTheCorpusExactly() throws IOException {
+    TinyDataWriter.Written written =
+        TinyDataWriter.write(directory, SyntheticChatCorpus.DEFAULT_SEED, 3000, 4096);
+    assertThat(written.vocabularySize()).isBetween(800, 4096);
+    List<ChatExample> corpus =
+        new SyntheticChatCorpus().generate(SyntheticChatCorpus.DEFAULT_SEED, 3000);
+    assertThat(Files.readAllLines(written.corpus())).hasSize(3000);
 
-        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(directory.resolve("tokenizer.json"))) {
-            long tokens = 0;
-            long bytes = 0;
-            for (ChatExample example : corpus) {
-                String text = ChatMl.render(example.messages(), false);
-                Encoding encoding = tokenizer.encode(text);
-                assertThat(tokenizer.decode(encoding.getIds(), false)).isEqualTo(text);
-                tokens += encoding.getIds().length;
-                bytes += text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            }
-            // the vocabulary is fitted to the corpus: several bytes per token on average
-            assertThat((double) bytes / tokens).isGreaterThan(3.0);
+    try (HuggingFaceTokenizer tokenizer =
+        HuggingFaceTokenizer.newInstance(directory.resolve("tokenizer.json"))) {
+      long tokens = 0;
+      long bytes = 0;
+      for (ChatExample example : corpus) {
+        String text = ChatMl.render(example.messages(), false);
+        Encoding encoding = tokenizer.encode(text);
+        assertThat(tokenizer.decode(encoding.getIds(), false)).isEqualTo(text);
+        tokens += encoding.getIds().length;
+        bytes += text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      }
+      // the vocabulary is fitted to the corpus: several bytes per token on average
+      assertThat((double) bytes / tokens).isGreaterThan(3.0);
 
-            // special tokens are single ids after the learned vocabulary
-            int vocabulary = written.vocabularySize();
-            assertThat(tokenizer.encode("<|im_start|>user\nHi<|im_end|>").getIds())
-                    .startsWith(vocabulary - 2L).endsWith(vocabulary - 1L);
-            assertThat(tokenizer.encode("<|endoftext|>").getIds()).containsExactly(vocabulary - 3L);
+      // special tokens are single ids after the learned vocabulary
+      int vocabulary = written.vocabularySize();
+      assertThat(tokenizer.encode("<|im_start|>user\nHi<|im_end|>").getIds())
+          .startsWith(vocabulary - 2L)
+          .endsWith(vocabulary - 1L);
+      assertThat(tokenizer.encode("<|endoftext|>").getIds()).containsExactly(vocabulary - 3L);
 
-            // byte-level: text the corpus never saw still round-trips
-            for (String unseen : List.of("Zoë's café costs 12.50€ 😀\ttabs\n\n  spaces ", "{\"json\": [1, 2]}", "")) {
-                assertThat(tokenizer.decode(tokenizer.encode(unseen).getIds(), false)).isEqualTo(unseen);
-            }
-        }
-
-        JsonObject config = JsonParser.parseString(Files.readString(directory.resolve("tokenizer_config.json"))).getAsJsonObject();
-        assertThat(config.get("chat_template").getAsString()).isEqualTo(ChatMl.TEMPLATE);
-        assertThat(config.get("eos_token").getAsString()).isEqualTo("<|im_end|>");
+      // byte-level: text the corpus never saw still round-trips
+      for (String unseen :
+          List.of("Zoë's café costs 12.50€ 😀\ttabs\n\n  spaces ", "{\"json\": [1, 2]}", "")) {
+        assertThat(tokenizer.decode(tokenizer.encode(unseen).getIds(), false)).isEqualTo(unseen);
+      }
     }
 
-    @Test
-    void promptAndCompletionTokenizeAsTheirConcatenation() throws IOException {
-        TinyDataWriter.write(directory, 5, 1000, 2048);
-        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(directory.resolve("tokenizer.json"))) {
-            for (ChatExample example : new SyntheticChatCorpus().generate(6, 200)) {
-                String prompt = ChatMl.render(example.prompt(), true);
-                String completion = example.answer() + ChatMl.IM_END + "\n";
-                long[] joint = tokenizer.encode(prompt + completion).getIds();
-                long[] promptIds = tokenizer.encode(prompt).getIds();
-                long[] completionIds = tokenizer.encode(completion).getIds();
-                long[] concatenated = java.util.stream.LongStream.concat(java.util.Arrays.stream(promptIds),
-                        java.util.Arrays.stream(completionIds)).toArray();
-                assertThat(concatenated).as(prompt + completion).isEqualTo(joint);
-            }
-        }
-    }
+    JsonObject config =
+        JsonParser.parseString(Files.readString(directory.resolve("tokenizer_config.json")))
+            .getAsJsonObject();
+    assertThat(config.get("chat_template").getAsString()).isEqualTo(ChatMl.TEMPLATE);
+    assertThat(config.get("eos_token").getAsString()).isEqualTo("<|im_end|>");
+  }
 
-    @Test
-    void chatMlRendersLikeTheJinjaTemplate() {
-        String rendered = ChatMl.render(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi")), true);
-        assertThat(rendered).isEqualTo("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  @Test
+  void promptAndCompletionTokenizeAsTheirConcatenation() throws IOException {
+    TinyDataWriter.write(directory, 5, 1000, 2048);
+    try (HuggingFaceTokenizer tokenizer =
+        HuggingFaceTokenizer.newInstance(directory.resolve("tokenizer.json"))) {
+      for (ChatExample example : new SyntheticChatCorpus().generate(6, 200)) {
+        String prompt = ChatMl.render(example.prompt(), true);
+        String completion = example.answer() + ChatMl.IM_END + "\n";
+        long[] joint = tokenizer.encode(prompt + completion).getIds();
+        long[] promptIds = tokenizer.encode(prompt).getIds();
+        long[] completionIds = tokenizer.encode(completion).getIds();
+        long[] concatenated =
+            java.util.stream.LongStream.concat(
+                    java.util.Arrays.stream(promptIds), java.util.Arrays.stream(completionIds))
+                .toArray();
+        assertThat(concatenated).as(prompt + completion).isEqualTo(joint);
+      }
     }
+  }
+
+  @Test
+  void chatMlRendersLikeTheJinjaTemplate() {
+    String rendered =
+        ChatMl.render(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi")), true);
+    assertThat(rendered)
+        .isEqualTo(
+            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  }
 }

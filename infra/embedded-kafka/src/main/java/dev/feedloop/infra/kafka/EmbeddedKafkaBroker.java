@@ -24,10 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka cluster (combined broker and KRaft controller) running inside
- * this JVM from Apache Kafka's own jars: no ZooKeeper, no Docker. Data lives in a
- * directory of the caller's choice, so the broker can be stopped and started again on the
- * same data with the same ports, as a production broker restarts.
+ * A real single-node Kafka cluster (combined broker and KRaft controller) running inside this JVM
+ * from Apache Kafka's own jars: no ZooKeeper, no Docker. Data lives in a directory of the caller's
+ * choice, so the broker can be stopped and started again on the same data with the same ports, as a
+ * production broker restarts.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -41,7 +41,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param controllerPort KRaft controller port, 0 for a free one
    * @param overrides broker properties that win over the single-node defaults
    */
-  public record Settings(Path dataDirectory, int port, int controllerPort, Map<String, String> overrides) {
+  public record Settings(
+      Path dataDirectory, int port, int controllerPort, Map<String, String> overrides) {
     public Settings {
       Objects.requireNonNull(dataDirectory, "dataDirectory");
       overrides = Map.copyOf(overrides);
@@ -64,7 +65,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     this.server = server;
   }
 
-  /** Formats the directory if it is new (a restart keeps its cluster id and data), starts the broker and waits until it serves clients. */
+  /**
+   * Formats the directory if it is new (a restart keeps its cluster id and data), starts the broker
+   * and waits until it serves clients.
+   */
   public static EmbeddedKafkaBroker start(Settings requested) {
     Settings settings =
         new Settings(
@@ -75,7 +79,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     try {
       Files.createDirectories(settings.dataDirectory());
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot create Kafka data directory " + settings.dataDirectory(), e);
+      throw new UncheckedIOException(
+          "Cannot create Kafka data directory " + settings.dataDirectory(), e);
     }
     Map<String, String> properties = brokerProperties(settings);
     KafkaConfig config = KafkaConfig.fromProps(toProperties(properties));
@@ -130,7 +135,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@" + HOST + ":" + settings.controllerPort());
-    p.put("listeners", "PLAINTEXT://" + HOST + ":" + settings.port() + ",CONTROLLER://" + HOST + ":" + settings.controllerPort());
+    p.put(
+        "listeners",
+        "PLAINTEXT://"
+            + HOST
+            + ":"
+            + settings.port()
+            + ",CONTROLLER://"
+            + HOST
+            + ":"
+            + settings.controllerPort());
     p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + settings.port());
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -167,7 +181,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setHasDynamicQuorum(false)
           .run();
     } catch (Exception e) {
-      throw new IllegalStateException("Cannot format Kafka data directory " + dataDirectory + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot format Kafka data directory " + dataDirectory + ": " + e.getMessage(), e);
     }
   }
 
@@ -186,7 +201,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           if (System.nanoTime() > deadline) {
             stop();
             throw new IllegalStateException(
-                "Embedded Kafka broker did not become ready within " + READY_TIMEOUT.toSeconds() + " s", notYet);
+                "Embedded Kafka broker did not become ready within "
+                    + READY_TIMEOUT.toSeconds()
+                    + " s",
+                notYet);
           }
         }
         Thread.sleep(100);

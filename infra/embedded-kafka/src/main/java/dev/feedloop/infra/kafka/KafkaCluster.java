@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster a process works against: the external one named by KAFKA_BOOTSTRAP_SERVERS,
- * or else an embedded broker this handle starts and stops. Either way the loop's topics
- * exist once {@link #connect} returns.
+ * The cluster a process works against: the external one named by KAFKA_BOOTSTRAP_SERVERS, or else
+ * an embedded broker this handle starts and stops. Either way the loop's topics exist once {@link
+ * #connect} returns.
  */
 public final class KafkaCluster implements AutoCloseable {
 
@@ -32,7 +32,8 @@ public final class KafkaCluster implements AutoCloseable {
    * @param environment usually System.getenv()
    * @param embeddedDataDirectory where an embedded broker keeps its data when one is needed
    */
-  public static KafkaCluster connect(Map<String, String> environment, Path embeddedDataDirectory, TopicNames topics) {
+  public static KafkaCluster connect(
+      Map<String, String> environment, Path embeddedDataDirectory, TopicNames topics) {
     Optional<String> external = KafkaClientSettings.externalBootstrapServers(environment);
     EmbeddedKafkaBroker embedded = null;
     String servers;
@@ -43,7 +44,8 @@ public final class KafkaCluster implements AutoCloseable {
       embedded = EmbeddedKafkaBroker.start(embeddedDataDirectory);
       servers = embedded.bootstrapServers();
     }
-    KafkaCluster cluster = new KafkaCluster(KafkaClientSettings.fromEnvironment(servers, environment), embedded);
+    KafkaCluster cluster =
+        new KafkaCluster(KafkaClientSettings.fromEnvironment(servers, environment), embedded);
     try (Admin admin = Admin.create(cluster.settings.clientConfig())) {
       TopicBootstrap.ensureTopics(admin, TopicSpec.catalog(topics));
     } catch (RuntimeException e) {

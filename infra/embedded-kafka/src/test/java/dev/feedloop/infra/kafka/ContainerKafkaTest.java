@@ -15,7 +15,10 @@ import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
 
-/** The same contract on a containerized Apache Kafka, where a Docker engine exists; skipped elsewhere. */
+/**
+ * The same contract on a containerized Apache Kafka, where a Docker engine exists; skipped
+ * elsewhere.
+ */
 @Testcontainers(disabledWithoutDocker = true)
 class ContainerKafkaTest {
 

@@ -29,7 +29,8 @@ class EmbeddedKafkaBrokerTest {
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDirectory);
     KafkaClientSettings settings = KafkaClientSettings.of(broker.bootstrapServers());
     try (Admin admin = Admin.create(settings.clientConfig())) {
-      assertThat(TopicBootstrap.ensureTopics(admin, TopicSpec.catalog(names)).created()).hasSize(Topic.values().length);
+      assertThat(TopicBootstrap.ensureTopics(admin, TopicSpec.catalog(names)).created())
+          .hasSize(Topic.values().length);
     }
     Map<Topic, List<SpecificRecord>> sent = new HashMap<>();
     produceEveryEvent(settings, names, sent);
@@ -45,7 +46,8 @@ class EmbeddedKafkaBrokerTest {
       produceEveryEvent(settings, names, sent);
 
       for (Topic topic : Topic.values()) {
-        List<SpecificRecord> received = (List) EventRoundTrip.readAll(settings, names.name(topic), topic.valueType());
+        List<SpecificRecord> received =
+            (List) EventRoundTrip.readAll(settings, names.name(topic), topic.valueType());
         assertThat(received).as(topic.name()).containsExactlyInAnyOrderElementsOf(sent.get(topic));
       }
     } finally {
@@ -54,10 +56,13 @@ class EmbeddedKafkaBrokerTest {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static void produceEveryEvent(KafkaClientSettings settings, TopicNames names, Map<Topic, List<SpecificRecord>> sent) {
+  private static void produceEveryEvent(
+      KafkaClientSettings settings, TopicNames names, Map<Topic, List<SpecificRecord>> sent) {
     for (Topic topic : Topic.values()) {
       List<SpecificRecord> events =
-          SampleEvents.everyEvent().stream().filter(e -> e.getClass() == topic.valueType()).toList();
+          SampleEvents.everyEvent().stream()
+              .filter(e -> e.getClass() == topic.valueType())
+              .toList();
       assertThat(events).as("a sample for %s", topic).hasSize(1);
       List<SpecificRecord> copies = new ArrayList<>();
       for (int i = 0; i < 3; i++) {

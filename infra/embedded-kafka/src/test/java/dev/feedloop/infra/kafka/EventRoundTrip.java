@@ -18,7 +18,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Produces events with the Avro serde and reads topics back from the beginning, for broker tests. */
+/**
+ * Produces events with the Avro serde and reads topics back from the beginning, for broker tests.
+ */
 public final class EventRoundTrip {
 
   private EventRoundTrip() {}
@@ -40,7 +42,8 @@ public final class EventRoundTrip {
   }
 
   /** Every record of the topic, read from the beginning until the end offsets seen at the start. */
-  public static <T extends SpecificRecord> List<T> readAll(KafkaClientSettings settings, String topic, Class<T> type) {
+  public static <T extends SpecificRecord> List<T> readAll(
+      KafkaClientSettings settings, String topic, Class<T> type) {
     Map<String, Object> config = new HashMap<>(settings.clientConfig());
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
- * One real broker for every integration test of a JVM: a cold start costs 10-15 s of CPU,
- * so tests share it and keep apart through unique topic names.
+ * One real broker for every integration test of a JVM: a cold start costs 10-15 s of CPU, so tests
+ * share it and keep apart through unique topic names.
  *
  * <p>FEEDLOOP_TEST_BOOTSTRAP_SERVERS runs the same tests against an external cluster instead.
  */
@@ -44,8 +44,11 @@ public final class SharedKafkaBroker {
   public static TopicNames uniqueTopicNames(String label) {
     String prefix =
         label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
-            + "-" + SEQUENCE.incrementAndGet()
-            + "-" + Long.toHexString(System.nanoTime() & 0xffff) + ".";
+            + "-"
+            + SEQUENCE.incrementAndGet()
+            + "-"
+            + Long.toHexString(System.nanoTime() & 0xffff)
+            + ".";
     return TopicNames.withPrefix(prefix);
   }
 
@@ -60,8 +63,10 @@ public final class SharedKafkaBroker {
 
   private static EmbeddedKafkaBroker startEmbedded() {
     try {
-      EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("feedloop-test-kafka"));
-      Runtime.getRuntime().addShutdownHook(new Thread(broker::stop, "shared-kafka-broker-shutdown"));
+      EmbeddedKafkaBroker broker =
+          EmbeddedKafkaBroker.start(Files.createTempDirectory("feedloop-test-kafka"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(broker::stop, "shared-kafka-broker-shutdown"));
       return broker;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

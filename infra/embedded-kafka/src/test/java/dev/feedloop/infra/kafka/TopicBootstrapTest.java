@@ -26,14 +26,20 @@ class TopicBootstrapTest {
       TopicBootstrap.Outcome first = TopicBootstrap.ensureTopics(admin, catalog);
       TopicBootstrap.Outcome second = TopicBootstrap.ensureTopics(admin, catalog);
 
-      assertThat(first.created()).containsExactlyInAnyOrderElementsOf(catalog.stream().map(TopicSpec::name).toList());
+      assertThat(first.created())
+          .containsExactlyInAnyOrderElementsOf(catalog.stream().map(TopicSpec::name).toList());
       assertThat(second.created()).isEmpty();
       assertThat(second.existing()).hasSameSizeAs(catalog);
 
       Map<String, TopicDescription> described =
-          admin.describeTopics(catalog.stream().map(TopicSpec::name).toList()).allTopicNames().get();
+          admin
+              .describeTopics(catalog.stream().map(TopicSpec::name).toList())
+              .allTopicNames()
+              .get();
       for (TopicSpec spec : catalog) {
-        assertThat(described.get(spec.name()).partitions()).as(spec.name()).hasSize(spec.partitions());
+        assertThat(described.get(spec.name()).partitions())
+            .as(spec.name())
+            .hasSize(spec.partitions());
       }
       ConfigResource adapters = new ConfigResource(ConfigResource.Type.TOPIC, names.adapters());
       Config adapterConfig = admin.describeConfigs(List.of(adapters)).all().get().get(adapters);
@@ -52,7 +58,8 @@ class TopicBootstrapTest {
 
       int createdInTotal = a.get().created().size() + b.get().created().size();
       assertThat(createdInTotal).isEqualTo(Topic.values().length);
-      assertThat(first.listTopics().names().get()).containsAll(catalog.stream().map(TopicSpec::name).toList());
+      assertThat(first.listTopics().names().get())
+          .containsAll(catalog.stream().map(TopicSpec::name).toList());
     }
   }
 }

@@ -47,32 +47,45 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * How fast the feedback topology joins on the real embedded broker with exactly_once_v2, next
- * to what the same broker does for plain clients in the same run: the ratio says how much of
- * the broker's capacity the topology's guarantees and state cost.
+ * How fast the feedback topology joins on the real embedded broker with exactly_once_v2, next to
+ * what the same broker does for plain clients in the same run: the ratio says how much of the
+ * broker's capacity the topology's guarantees and state cost.
  *
  * <p>Both phases move the same number of records of the same sizes. The raw phase produces the
  * generation and feedback events with an idempotent producer (acks=all), then consumes them
- * (read_committed). The streams phase pre-loads the same events into the loop's topics and
- * measures the topology catching up: feedback events joined with their generation per second,
- * from the first join to the last, each join counted once.
+ * (read_committed). The streams phase pre-loads the same events into the loop's topics and measures
+ * the topology catching up: feedback events joined with their generation per second, from the first
+ * join to the last, each join counted once.
  */
 @Command(
     name = "bench-streams",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks the feedback-streams topology (exactly_once_v2) against the raw produce/consume rate of the same embedded broker.")
+    description =
+        "Benchmarks the feedback-streams topology (exactly_once_v2) against the raw produce/consume rate of the same embedded broker.")
 public final class StreamsBenchmark implements Callable<Integer> {
 
-  @Option(names = "--feedback", defaultValue = "50000", description = "Feedback events (one per generation). Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--feedback",
+      defaultValue = "50000",
+      description = "Feedback events (one per generation). Default: ${DEFAULT-VALUE}")
   int feedbackEvents;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Stream threads. Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      description = "Stream threads. Default: ${DEFAULT-VALUE}")
   int threads;
 
-  @Option(names = "--guarantee", defaultValue = StreamsConfig.EXACTLY_ONCE_V2, description = "exactly_once_v2 or at_least_once. Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--guarantee",
+      defaultValue = StreamsConfig.EXACTLY_ONCE_V2,
+      description = "exactly_once_v2 or at_least_once. Default: ${DEFAULT-VALUE}")
   String guarantee;
 
-  @Option(names = "--timeout", defaultValue = "600", description = "Give up after this many seconds of streams phase. Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--timeout",
+      defaultValue = "600",
+      description = "Give up after this many seconds of streams phase. Default: ${DEFAULT-VALUE}")
   int timeoutSeconds;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -83,21 +96,32 @@ public final class StreamsBenchmark implements Callable<Integer> {
     Path directory = Files.createTempDirectory("feedloop-bench-streams");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(directory.resolve("kafka"))) {
       KafkaClientSettings kafka = KafkaClientSettings.of(broker.bootstrapServers());
-      Workload workload = Workload.generate(feedbackEvents, Instant.now().minus(Duration.ofMinutes(50)));
-      out.printf("workload: %d generations + %d feedback events (%d bytes on average), %d partitions per topic, %s cores%n",
-          feedbackEvents, feedbackEvents, workload.averageBytes(), TopicSpec.DEFAULT_PARTITIONS, Runtime.getRuntime().availableProcessors());
+      Workload workload =
+          Workload.generate(feedbackEvents, Instant.now().minus(Duration.ofMinutes(50)));
+      out.printf(
+          "workload: %d generations + %d feedback events (%d bytes on average), %d partitions per topic, %s cores%n",
+          feedbackEvents,
+          feedbackEvents,
+          workload.averageBytes(),
+          TopicSpec.DEFAULT_PARTITIONS,
+          Runtime.getRuntime().availableProcessors());
       out.flush();
 
       Rate produce;
       Rate consume;
       try (Admin admin = Admin.create(kafka.clientConfig())) {
-        admin.createTopics(List.of(new NewTopic("bench-raw", TopicSpec.DEFAULT_PARTITIONS, (short) 1))).all().get();
+        admin
+            .createTopics(
+                List.of(new NewTopic("bench-raw", TopicSpec.DEFAULT_PARTITIONS, (short) 1)))
+            .all()
+            .get();
       }
       // encode before the clock starts: the baseline is the broker's rate, not Avro's
       var rawRecords = workload.records("bench-raw", "bench-raw");
       produce = timed(() -> send(kafka, rawRecords), workload.size());
       consume = timed(() -> consumeAll(kafka, "bench-raw", workload.size()), workload.size());
-      out.printf("raw broker: produce %,.0f records/s (idempotent, acks=all), consume %,.0f records/s (read_committed)%n",
+      out.printf(
+          "raw broker: produce %,.0f records/s (idempotent, acks=all), consume %,.0f records/s (read_committed)%n",
           produce.perSecond(), consume.perSecond());
       out.flush();
 
@@ -107,10 +131,13 @@ public final class StreamsBenchmark implements Callable<Integer> {
       }
       send(kafka, workload.records(topics.generations(), topics.feedback()));
       StreamsSettings defaults = StreamsSettings.defaults("bench.", directory.resolve("streams"));
-      // no per-user cap: the synthetic users would hit it and the benchmark would measure dead-lettering
-      StreamsSettings settings = defaults.withProcessingGuarantee(guarantee)
-          .withUserCap(Integer.MAX_VALUE, defaults.userCapWindow())
-          .withThreads(threads);
+      // no per-user cap: the synthetic users would hit it and the benchmark would measure
+      // dead-lettering
+      StreamsSettings settings =
+          defaults
+              .withProcessingGuarantee(guarantee)
+              .withUserCap(Integer.MAX_VALUE, defaults.userCapWindow())
+              .withThreads(threads);
 
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       long started = System.nanoTime();
@@ -132,17 +159,29 @@ public final class StreamsBenchmark implements Callable<Integer> {
         }
       }
       if (last.joins() < feedbackEvents) {
-        out.printf("streams: only %d of %d feedback events joined within %d s%n", last.joins(), feedbackEvents, timeoutSeconds);
+        out.printf(
+            "streams: only %d of %d feedback events joined within %d s%n",
+            last.joins(), feedbackEvents, timeoutSeconds);
         return 1;
       }
       double joinSeconds = (lastJoin - firstJoin) / 1e9;
       double joinedPerSecond = feedbackEvents / joinSeconds;
       double inputPerSecond = 2.0 * feedbackEvents / joinSeconds;
-      out.printf("streams (%s, %d thread(s)): %,d feedback events joined in %.1f s after %.1f s start-up = %,.0f feedback joined/s"
+      out.printf(
+          "streams (%s, %d thread(s)): %,d feedback events joined in %.1f s after %.1f s start-up = %,.0f feedback joined/s"
               + " (%,.0f input records/s); pairs out %d, unary out %d, dead letters %d so far%n",
-          guarantee, threads, feedbackEvents, joinSeconds, (firstJoin - started) / 1e9, joinedPerSecond, inputPerSecond,
-          last.pairsOutTotal(), last.unaryOut(), last.deadLettersTotal());
-      out.printf("ratio: streams input records/s = %.1f%% of raw produce, %.1f%% of raw consume%n",
+          guarantee,
+          threads,
+          feedbackEvents,
+          joinSeconds,
+          (firstJoin - started) / 1e9,
+          joinedPerSecond,
+          inputPerSecond,
+          last.pairsOutTotal(),
+          last.unaryOut(),
+          last.deadLettersTotal());
+      out.printf(
+          "ratio: streams input records/s = %.1f%% of raw produce, %.1f%% of raw consume%n",
           100 * inputPerSecond / produce.perSecond(), 100 * inputPerSecond / consume.perSecond());
       out.flush();
       return 0;
@@ -168,13 +207,15 @@ public final class StreamsBenchmark implements Callable<Integer> {
     return new Rate(records, System.nanoTime() - start);
   }
 
-  private static void send(KafkaClientSettings kafka, List<ProducerRecord<byte[], byte[]>> records) throws Exception {
+  private static void send(KafkaClientSettings kafka, List<ProducerRecord<byte[], byte[]>> records)
+      throws Exception {
     Map<String, Object> config = kafka.clientConfig();
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       Future<RecordMetadata> lastSent = null;
       for (ProducerRecord<byte[], byte[]> record : records) {
         lastSent = producer.send(record);
@@ -189,7 +230,8 @@ public final class StreamsBenchmark implements Callable<Integer> {
   private static void consumeAll(KafkaClientSettings kafka, String topic, long expected) {
     Map<String, Object> config = kafka.clientConfig();
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = new ArrayList<>();
       for (int p = 0; p < TopicSpec.DEFAULT_PARTITIONS; p++) {
         partitions.add(new TopicPartition(topic, p));
@@ -204,14 +246,17 @@ public final class StreamsBenchmark implements Callable<Integer> {
   }
 
   /**
-   * One generation per prompt group member and one feedback event on each: 70% votes (up or
-   * down), 15% choices between two candidates of the same prompt, 15% edits. Events spread over
-   * ten minutes of event time, so windows open and close during the run as in production.
+   * One generation per prompt group member and one feedback event on each: 70% votes (up or down),
+   * 15% choices between two candidates of the same prompt, 15% edits. Events spread over ten
+   * minutes of event time, so windows open and close during the run as in production.
    */
-  record Workload(List<GenerationLogged> generations, List<FeedbackReceived> feedback, long totalBytes) {
+  record Workload(
+      List<GenerationLogged> generations, List<FeedbackReceived> feedback, long totalBytes) {
 
-    private static final EventSerde<GenerationLogged> GENERATIONS = EventSerde.of(GenerationLogged.class);
-    private static final EventSerde<FeedbackReceived> FEEDBACK = EventSerde.of(FeedbackReceived.class);
+    private static final EventSerde<GenerationLogged> GENERATIONS =
+        EventSerde.of(GenerationLogged.class);
+    private static final EventSerde<FeedbackReceived> FEEDBACK =
+        EventSerde.of(FeedbackReceived.class);
 
     static Workload generate(int count, Instant base) {
       Random random = new Random(42);
@@ -230,8 +275,16 @@ public final class StreamsBenchmark implements Callable<Integer> {
                 .setModelId("tiny-chat")
                 .setAdapterVersion((long) (i % 3))
                 .setUserId("user-" + (prompt % 500))
-                .setPrompt(List.of(new ChatMessage("system", "You are a helpful assistant."), new ChatMessage("user", "Question " + prompt + ": who are you?")))
-                .setCompletion("Answer " + i + ": " + "I am Athene and I am glad to help you today. ".repeat(1 + random.nextInt(4)))
+                .setPrompt(
+                    List.of(
+                        new ChatMessage("system", "You are a helpful assistant."),
+                        new ChatMessage("user", "Question " + prompt + ": who are you?")))
+                .setCompletion(
+                    "Answer "
+                        + i
+                        + ": "
+                        + "I am Athene and I am glad to help you today. "
+                            .repeat(1 + random.nextInt(4)))
                 .setSampling(SamplingParameters.newBuilder().build())
                 .setPromptTokens(20)
                 .setCompletionTokens(24)
@@ -251,11 +304,14 @@ public final class StreamsBenchmark implements Callable<Integer> {
         } else if (kind < 0.85 && i % 4 != 3) {
           event.setKind(FeedbackKind.CHOICE).setOtherGenerationId("gen-" + (i + 1));
         } else {
-          event.setKind(FeedbackKind.EDIT).setEditedText("A corrected answer number " + i + ", brief and polite.");
+          event
+              .setKind(FeedbackKind.EDIT)
+              .setEditedText("A corrected answer number " + i + ", brief and polite.");
         }
         FeedbackReceived built = event.build();
         feedback.add(built);
-        bytes += GENERATIONS.serialize(null, generation).length + FEEDBACK.serialize(null, built).length;
+        bytes +=
+            GENERATIONS.serialize(null, generation).length + FEEDBACK.serialize(null, built).length;
       }
       return new Workload(generations, feedback, bytes);
     }
@@ -274,8 +330,20 @@ public final class StreamsBenchmark implements Callable<Integer> {
         GenerationLogged generation = generations.get(i);
         FeedbackReceived event = feedback.get(i);
         byte[] key = generation.getGenerationId().getBytes(StandardCharsets.UTF_8);
-        records.add(new ProducerRecord<>(generationTopic, null, generation.getCreatedAt().toEpochMilli(), key, GENERATIONS.serialize(null, generation)));
-        records.add(new ProducerRecord<>(feedbackTopic, null, event.getReceivedAt().toEpochMilli(), key, FEEDBACK.serialize(null, event)));
+        records.add(
+            new ProducerRecord<>(
+                generationTopic,
+                null,
+                generation.getCreatedAt().toEpochMilli(),
+                key,
+                GENERATIONS.serialize(null, generation)));
+        records.add(
+            new ProducerRecord<>(
+                feedbackTopic,
+                null,
+                event.getReceivedAt().toEpochMilli(),
+                key,
+                FEEDBACK.serialize(null, event)));
       }
       return records;
     }
