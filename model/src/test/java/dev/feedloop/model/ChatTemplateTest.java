@@ -3,8 +3,8 @@ package dev.feedloop.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.feedloop.model.text.ChatMessage;
 import dev.feedloop.model.text.ChatTemplate;
+import dev.feedloop.schemas.ChatMessages;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -132,7 +132,7 @@ class ChatTemplateTest {
     ChatTemplate t = new ChatTemplate(QWEN25, null, "<|im_end|>");
     assertThat(
             t.render(
-                List.of(ChatMessage.system("You are Athene."), ChatMessage.user("Hello!")), true))
+                List.of(ChatMessages.system("You are Athene."), ChatMessages.user("Hello!")), true))
         .isEqualTo(
             "<|im_start|>system\nYou are Athene.<|im_end|>\n"
                 + "<|im_start|>user\nHello!<|im_end|>\n"
@@ -140,9 +140,9 @@ class ChatTemplateTest {
     assertThat(
             t.render(
                 List.of(
-                    ChatMessage.user("Hi"),
-                    ChatMessage.assistant("Hello."),
-                    ChatMessage.user("Bye")),
+                    ChatMessages.user("Hi"),
+                    ChatMessages.assistant("Hello."),
+                    ChatMessages.user("Bye")),
                 false))
         .isEqualTo(
             "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
@@ -156,7 +156,7 @@ class ChatTemplateTest {
     ChatTemplate t = new ChatTemplate(LLAMA32, "<|begin_of_text|>", "<|eot_id|>");
     String out =
         t.render(
-            List.of(ChatMessage.system("  Be brief. "), ChatMessage.user("Hi there ")),
+            List.of(ChatMessages.system("  Be brief. "), ChatMessages.user("Hi there ")),
             true,
             Map.of("date_string", "26 Jul 2024"));
     assertThat(out)
@@ -167,7 +167,7 @@ class ChatTemplateTest {
                 + "<|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|>"
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n");
     // without a date the template gets today's, as transformers' strftime_now would give
-    assertThat(t.render(List.of(ChatMessage.user("x")), false))
+    assertThat(t.render(List.of(ChatMessages.user("x")), false))
         .contains("Today Date: ")
         .doesNotContain("Today Date: 26 Jul 2024");
   }
@@ -175,7 +175,7 @@ class ChatTemplateTest {
   @Test
   void rendersSmolLm2Template() {
     ChatTemplate t = new ChatTemplate(SMOLLM2, null, "<|im_end|>");
-    assertThat(t.render(List.of(ChatMessage.user("What is 2+2?")), true))
+    assertThat(t.render(List.of(ChatMessages.user("What is 2+2?")), true))
         .isEqualTo(
             "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
                 + "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n");
@@ -189,8 +189,8 @@ class ChatTemplateTest {
                 + "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}"
                 + "{% endif %}{{ messages[0]['content'] }}",
             null, null);
-    assertThat(t.render(List.of(ChatMessage.user("ok")), false)).isEqualTo("ok");
-    assertThatThrownBy(() -> t.render(List.of(ChatMessage.assistant("no")), false))
+    assertThat(t.render(List.of(ChatMessages.user("ok")), false)).isEqualTo("ok");
+    assertThatThrownBy(() -> t.render(List.of(ChatMessages.assistant("no")), false))
         .isInstanceOf(ChatTemplate.ChatTemplateException.class)
         .hasMessageContaining("Conversation roles must alternate");
   }

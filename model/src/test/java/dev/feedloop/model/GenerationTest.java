@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -85,7 +86,7 @@ class GenerationTest {
         TinyModels.writeDirectory(dir, original, "F32", 1);
       }
       try (LanguageModel lm = LanguageModel.load(dir)) {
-        List<ChatMessage> chat = List.of(ChatMessage.user("hello"));
+        List<ChatMessage> chat = List.of(ChatMessages.user("hello"));
         Completion free = lm.chat(List.of(chat), SamplingParams.greedy(8), null).get(0).get(0);
         assertThat(free.text()).isEqualTo(lm.tokenizer().decode(free.tokens(), true));
         String[] words = free.text().split(" ");

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.io.SafeTensors;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,10 +77,10 @@ class ModelLoadingTest {
       TinyModels.writeDirectory(dir, original, "F32", 1);
     }
     try (LanguageModel lm = LanguageModel.load(dir)) {
-      String text = lm.renderChat(List.of(ChatMessage.user("hello how are you")), true);
+      String text = lm.renderChat(List.of(ChatMessages.user("hello how are you")), true);
       assertThat(text)
           .isEqualTo("<|im_start|>user hello how are you <|im_end|> <|im_start|> assistant ");
-      assertThat(lm.encodeChat(List.of(ChatMessage.user("hello how are you")), true))
+      assertThat(lm.encodeChat(List.of(ChatMessages.user("hello how are you")), true))
           .containsExactly(1, 4, 6, 8, 9, 10, 2, 1, 5);
       assertThat(lm.tokenizer().decode(new long[] {11, 12, 13}, true)).isEqualTo("I am fine");
     }

@@ -1,11 +1,6 @@
 package dev.feedloop.schemas;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.text.Normalizer;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -25,25 +20,16 @@ import java.util.regex.Pattern;
 public final class PromptHash {
 
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-  private static final HexFormat HEX = HexFormat.of();
   private static final int HEX_CHARS = 32;
 
   private PromptHash() {}
 
   public static String of(List<ChatMessage> messages) {
-    MessageDigest sha256 = sha256();
+    ContentHash hash = ContentHash.builder();
     for (ChatMessage message : messages) {
-      // length-prefixed fields: no content can imitate a message boundary
-      update(sha256, normalizeRole(message.getRole()));
-      update(sha256, normalizeContent(message.getContent()));
+      hash.text(normalizeRole(message.getRole())).text(normalizeContent(message.getContent()));
     }
-    return HEX.formatHex(sha256.digest()).substring(0, HEX_CHARS);
-  }
-
-  private static void update(MessageDigest digest, String field) {
-    byte[] bytes = field.getBytes(StandardCharsets.UTF_8);
-    digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
-    digest.update(bytes);
+    return hash.hex().substring(0, HEX_CHARS);
   }
 
   static String normalizeRole(String role) {
@@ -56,13 +42,5 @@ public final class PromptHash {
     }
     String nfc = Normalizer.normalize(content, Normalizer.Form.NFC);
     return WHITESPACE.matcher(nfc.strip()).replaceAll(" ");
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
   }
 }

@@ -6,7 +6,8 @@ import dev.feedloop.model.Completion;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
 import dev.feedloop.model.lora.LoraAdapter;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -75,10 +76,10 @@ final class ChatCommand implements Callable<Integer> {
           new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop, n);
       List<ChatMessage> history = new ArrayList<>();
       if (system != null) {
-        history.add(ChatMessage.system(system));
+        history.add(ChatMessages.system(system));
       }
       if (prompt != null) {
-        history.add(ChatMessage.user(prompt));
+        history.add(ChatMessages.user(prompt));
         print(lm.chat(List.of(history), params, lora).get(0));
         return 0;
       }
@@ -97,13 +98,13 @@ final class ChatCommand implements Callable<Integer> {
           return 0;
         }
         if (line.equals("/reset")) {
-          history.removeIf(m -> !m.role().equals("system"));
+          history.removeIf(m -> !m.getRole().equals("system"));
           continue;
         }
-        history.add(ChatMessage.user(line));
+        history.add(ChatMessages.user(line));
         List<Completion> answers = lm.chat(List.of(history), params, lora).get(0);
         print(answers);
-        history.add(ChatMessage.assistant(answers.get(0).text()));
+        history.add(ChatMessages.assistant(answers.get(0).text()));
       }
     }
   }

@@ -8,6 +8,7 @@ import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.feedloop.schemas.ChatMessage;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -88,8 +89,8 @@ public final class ChatTemplate {
     List<Map<String, Object>> msgs = new ArrayList<>();
     for (ChatMessage m : messages) {
       Map<String, Object> o = new LinkedHashMap<>();
-      o.put("role", m.role());
-      o.put("content", m.content());
+      o.put("role", m.getRole());
+      o.put("content", m.getContent());
       msgs.add(o);
     }
     Map<String, Object> ctx = new HashMap<>();

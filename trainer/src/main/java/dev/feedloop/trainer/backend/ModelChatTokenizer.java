@@ -1,7 +1,8 @@
 package dev.feedloop.trainer.backend;
 
 import dev.feedloop.model.LanguageModel;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import dev.feedloop.trainer.data.ChatTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +44,7 @@ public final class ModelChatTokenizer implements ChatTokenizer {
   @Override
   public int[] encodeCompletion(List<ChatMessage> prompt, String completion) {
     List<ChatMessage> conversation = new ArrayList<>(prompt);
-    conversation.add(ChatMessage.assistant(completion));
+    conversation.add(ChatMessages.assistant(completion));
     long[] full = model.encodeChat(conversation, false);
     long[] promptIds = model.encodeChat(prompt, true);
     long[] answer;

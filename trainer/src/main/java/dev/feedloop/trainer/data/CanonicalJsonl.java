@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -81,8 +81,8 @@ public final class CanonicalJsonl {
     JsonArray array = new JsonArray();
     for (ChatMessage message : messages) {
       JsonObject json = new JsonObject();
-      json.addProperty("role", message.role());
-      json.addProperty("content", message.content());
+      json.addProperty("role", message.getRole());
+      json.addProperty("content", message.getContent());
       array.add(json);
     }
     return array;

@@ -1,6 +1,6 @@
 package dev.feedloop.trainer.data;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.util.List;
 
 /**

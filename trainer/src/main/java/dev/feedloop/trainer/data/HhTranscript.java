@@ -1,6 +1,7 @@
 package dev.feedloop.trainer.data;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -29,7 +30,7 @@ final class HhTranscript {
       }
       if (role != null) {
         messages.add(
-            new ChatMessage(role, transcript.substring(contentStart, matcher.start()).strip()));
+            ChatMessages.of(role, transcript.substring(contentStart, matcher.start()).strip()));
       }
       role = matcher.group(1).equals("Human") ? "user" : "assistant";
       contentStart = matcher.end();
@@ -37,7 +38,7 @@ final class HhTranscript {
     if (role == null) {
       throw new MalformedRecordException("no Human:/Assistant: turns in the transcript");
     }
-    messages.add(new ChatMessage(role, transcript.substring(contentStart).strip()));
+    messages.add(ChatMessages.of(role, transcript.substring(contentStart).strip()));
     return messages;
   }
 }

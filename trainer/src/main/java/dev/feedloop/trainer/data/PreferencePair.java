@@ -1,6 +1,6 @@
 package dev.feedloop.trainer.data;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -55,8 +55,8 @@ public record PreferencePair(
       try {
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
         for (ChatMessage message : prompt) {
-          update(digest, message.role());
-          update(digest, message.content());
+          update(digest, message.getRole());
+          update(digest, message.getContent());
         }
         for (String part : parts) {
           update(digest, part);

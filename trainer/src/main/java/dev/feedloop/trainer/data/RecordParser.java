@@ -4,7 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,7 +60,8 @@ public final class RecordParser {
     String rejected = string(record, "rejected");
     if (record.has("prompt")) {
       return ParsedRecords.pair(
-          PreferencePair.of(List.of(ChatMessage.user(string(record, "prompt"))), chosen, rejected));
+          PreferencePair.of(
+              List.of(ChatMessages.user(string(record, "prompt"))), chosen, rejected));
     }
     // implicit prompt: the longest shared prefix ending at whitespace
     int shared = 0;
@@ -77,7 +79,7 @@ public final class RecordParser {
     }
     return ParsedRecords.pair(
         PreferencePair.of(
-            List.of(ChatMessage.user(chosen.substring(0, cut).strip())),
+            List.of(ChatMessages.user(chosen.substring(0, cut).strip())),
             chosen.substring(cut),
             rejected.substring(cut)));
   }
@@ -130,7 +132,8 @@ public final class RecordParser {
   private static ParsedRecords hhRlhf(JsonObject record) {
     List<ChatMessage> chosen = HhTranscript.parse(string(record, "chosen"));
     List<ChatMessage> rejected = HhTranscript.parse(string(record, "rejected"));
-    if (!last(chosen).role().equals("assistant") || !last(rejected).role().equals("assistant")) {
+    if (!last(chosen).getRole().equals("assistant")
+        || !last(rejected).getRole().equals("assistant")) {
       throw new MalformedRecordException("transcript does not end with an Assistant: turn");
     }
     List<ChatMessage> prompt = chosen.subList(0, chosen.size() - 1);
@@ -139,7 +142,7 @@ public final class RecordParser {
           "chosen and rejected transcripts differ before the last Assistant: turn");
     }
     return ParsedRecords.pair(
-        PreferencePair.of(prompt, last(chosen).content(), last(rejected).content()));
+        PreferencePair.of(prompt, last(chosen).getContent(), last(rejected).getContent()));
   }
 
   private static ParsedRecords ktoUnpaired(JsonObject record) {
@@ -185,7 +188,7 @@ public final class RecordParser {
           answer.isJsonArray()
               ? singleAssistant(messages(answer, "completion"), "completion")
               : answer.isJsonObject()
-                  ? messageOf(answer, "completion").content()
+                  ? messageOf(answer, "completion").getContent()
                   : stringValue(answer, "completion"));
     }
     if (answers.size() < 2) {
@@ -212,7 +215,7 @@ public final class RecordParser {
   private static List<ChatMessage> promptOf(JsonElement prompt) {
     return prompt.isJsonArray()
         ? messages(prompt, "prompt")
-        : List.of(ChatMessage.user(stringValue(prompt, "prompt")));
+        : List.of(ChatMessages.user(stringValue(prompt, "prompt")));
   }
 
   private static int sharedPrefix(List<ChatMessage> first, List<ChatMessage> second) {
@@ -230,11 +233,11 @@ public final class RecordParser {
       throw new MalformedRecordException(
           field + " must be one assistant message, got " + completion.size() + " messages");
     }
-    if (!completion.get(0).role().equals("assistant")) {
+    if (!completion.get(0).getRole().equals("assistant")) {
       throw new MalformedRecordException(
-          field + " must be an assistant message, got role " + completion.get(0).role());
+          field + " must be an assistant message, got role " + completion.get(0).getRole());
     }
-    return completion.get(0).content();
+    return completion.get(0).getContent();
   }
 
   private static ChatMessage last(List<ChatMessage> messages) {
@@ -260,7 +263,7 @@ public final class RecordParser {
     if (!object.has("role") || !object.get("role").isJsonPrimitive()) {
       throw new MalformedRecordException(field + " holds a message without role");
     }
-    return new ChatMessage(object.get("role").getAsString(), content(object.get("content"), field));
+    return ChatMessages.of(object.get("role").getAsString(), content(object.get("content"), field));
   }
 
   // OpenAI content may be a string or a list of parts [{"type":"text","text":...}]

@@ -1,6 +1,6 @@
 package dev.feedloop.trainer.data;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.util.List;
 import java.util.Optional;
 
@@ -43,7 +43,7 @@ public final class RecordValidator {
   }
 
   private Optional<RejectReason> checkPrompt(List<ChatMessage> prompt) {
-    if (prompt.isEmpty() || prompt.stream().allMatch(m -> m.content().isBlank())) {
+    if (prompt.isEmpty() || prompt.stream().allMatch(m -> m.getContent().isBlank())) {
       return Optional.of(RejectReason.EMPTY_PROMPT);
     }
     if (config.maxPromptLength() > 0

@@ -1,6 +1,6 @@
 package dev.feedloop.trainer.data;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

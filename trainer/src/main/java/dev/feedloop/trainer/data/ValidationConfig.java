@@ -1,6 +1,6 @@
 package dev.feedloop.trainer.data;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.util.List;
 import java.util.function.ToIntFunction;
 
@@ -21,7 +21,7 @@ public record ValidationConfig(
   public static final double DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.95;
 
   public static ToIntFunction<List<ChatMessage>> characters() {
-    return prompt -> prompt.stream().mapToInt(m -> m.content().length()).sum();
+    return prompt -> prompt.stream().mapToInt(m -> m.getContent().length()).sum();
   }
 
   public static ValidationConfig defaults() {

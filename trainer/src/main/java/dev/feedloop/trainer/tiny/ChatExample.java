@@ -1,6 +1,7 @@
 package dev.feedloop.trainer.tiny;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.util.List;
 
 /**
@@ -16,7 +17,7 @@ public record ChatExample(
   /** prompt + answer as one message list, ready for a chat template. */
   public List<ChatMessage> messages() {
     List<ChatMessage> messages = new java.util.ArrayList<>(prompt);
-    messages.add(ChatMessage.assistant(answer));
+    messages.add(ChatMessages.assistant(answer));
     return messages;
   }
 }

@@ -1,6 +1,6 @@
 package dev.feedloop.trainer.tiny;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.util.List;
 
 /**
@@ -27,9 +27,9 @@ public final class ChatMl {
     StringBuilder text = new StringBuilder();
     for (ChatMessage message : messages) {
       text.append(IM_START)
-          .append(message.role())
+          .append(message.getRole())
           .append('\n')
-          .append(message.content())
+          .append(message.getContent())
           .append(IM_END)
           .append('\n');
     }

@@ -4,7 +4,7 @@ import dev.feedloop.model.Completion;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
 import dev.feedloop.model.lora.LoraAdapter;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +74,7 @@ public final class StyleSurvey {
       for (int i = 0; i < batch.size(); i++) {
         for (Completion completion : completions.get(i)) {
           answers.add(completion.text());
-          asked.add(batch.get(i).get(batch.get(i).size() - 1).content());
+          asked.add(batch.get(i).get(batch.get(i).size() - 1).getContent());
         }
       }
     }

@@ -1,6 +1,7 @@
 package dev.feedloop.trainer.tiny;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import dev.feedloop.trainer.data.PreferencePair;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,7 +100,7 @@ public final class SyntheticChatCorpus {
       examples.add(
           new ChatExample(
               question.category(),
-              List.of(ChatMessage.user(question.prompt())),
+              List.of(ChatMessages.user(question.prompt())),
               answer(question, style, random),
               style));
     }
@@ -177,7 +178,7 @@ public final class SyntheticChatCorpus {
       StyleAttributes rejectedStyle = sampleMatching(random, preference, false);
       pairs.add(
           new PreferencePair(
-              List.of(ChatMessage.user(question.prompt())),
+              List.of(ChatMessages.user(question.prompt())),
               answer(question, chosenStyle, random),
               answer(question, rejectedStyle, random),
               1.0,
@@ -204,7 +205,7 @@ public final class SyntheticChatCorpus {
     List<Question> shuffled = new ArrayList<>(questions);
     java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
     return shuffled.subList(0, Math.min(count, shuffled.size())).stream()
-        .map(question -> List.of(ChatMessage.user(question.prompt())))
+        .map(question -> List.of(ChatMessages.user(question.prompt())))
         .toList();
   }
 

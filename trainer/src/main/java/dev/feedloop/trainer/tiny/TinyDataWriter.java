@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,8 +52,8 @@ public final class TinyDataWriter {
     JsonArray messages = new JsonArray();
     for (ChatMessage message : example.messages()) {
       JsonObject item = new JsonObject();
-      item.addProperty("role", message.role());
-      item.addProperty("content", message.content());
+      item.addProperty("role", message.getRole());
+      item.addProperty("content", message.getContent());
       messages.add(item);
     }
     json.add("messages", messages);

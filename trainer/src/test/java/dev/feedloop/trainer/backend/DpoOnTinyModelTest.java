@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
 import dev.feedloop.model.lora.LoraAdapter;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
 import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.TruncationConfig;
 import dev.feedloop.trainer.data.TruncationMode;

@@ -171,8 +171,8 @@ class PreferenceOptimizerTest {
   @Test
   void completionsAreTheTemplatesAnswerTokensUpToTheEndOfTurn() {
     ModelChatTokenizer tokenizer = new ModelChatTokenizer(model);
-    List<dev.feedloop.model.text.ChatMessage> prompt =
-        List.of(dev.feedloop.model.text.ChatMessage.user("Who are you?"));
+    List<dev.feedloop.schemas.ChatMessage> prompt =
+        List.of(dev.feedloop.schemas.ChatMessages.user("Who are you?"));
     String answer = "I am Athene, an assistant that answers questions.";
     int[] promptIds = tokenizer.encodePrompt(prompt);
     int[] completionIds = tokenizer.encodeCompletion(prompt, answer);
@@ -180,7 +180,7 @@ class PreferenceOptimizerTest {
     assertThat(completionIds[completionIds.length - 1]).isEqualTo((int) imEnd);
     long[] whole =
         model.encodeChat(
-            List.of(prompt.get(0), dev.feedloop.model.text.ChatMessage.assistant(answer)), false);
+            List.of(prompt.get(0), dev.feedloop.schemas.ChatMessages.assistant(answer)), false);
     // the template's text after <|im_end|> (a newline) is never generated, so it is not part of the
     // completion
     assertThat(

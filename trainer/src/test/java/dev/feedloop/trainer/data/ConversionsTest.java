@@ -3,13 +3,14 @@ package dev.feedloop.trainer.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConversionsTest {
-  private static final List<ChatMessage> HELLO = List.of(ChatMessage.user("Hello"));
-  private static final List<ChatMessage> NAME = List.of(ChatMessage.user("Who are you?"));
+  private static final List<ChatMessage> HELLO = List.of(ChatMessages.user("Hello"));
+  private static final List<ChatMessage> NAME = List.of(ChatMessages.user("Who are you?"));
 
   @Test
   void pairsBecomeOneDesirableAndOneUndesirableRecord() {
@@ -89,14 +90,14 @@ class ConversionsTest {
         List.of(
             UnaryRecord.of(HELLO, "Hi!", true),
             UnaryRecord.of(NAME, "Athene.", false),
-            UnaryRecord.of(List.of(ChatMessage.user("2+2?")), "4", true));
+            UnaryRecord.of(List.of(ChatMessages.user("2+2?")), "4", true));
     List<UnaryRecord> mismatched = Conversions.mismatchedForKl(batch);
     assertThat(mismatched)
         .extracting(UnaryRecord::prompt, UnaryRecord::completion)
         .containsExactly(
             tuple(HELLO, "4"),
             tuple(NAME, "Hi!"),
-            tuple(List.of(ChatMessage.user("2+2?")), "Athene."));
+            tuple(List.of(ChatMessages.user("2+2?")), "Athene."));
     assertThat(Conversions.mismatchedForKl(batch.subList(0, 1))).isEmpty();
   }
 
@@ -116,7 +117,7 @@ class ConversionsTest {
   void evalSplitIsStableAndRoughlyTheRequestedFraction() {
     List<PreferencePair> pairs = new java.util.ArrayList<>();
     for (int i = 0; i < 2000; i++) {
-      pairs.add(PreferencePair.of(List.of(ChatMessage.user("q" + i)), "good " + i, "bad " + i));
+      pairs.add(PreferencePair.of(List.of(ChatMessages.user("q" + i)), "good " + i, "bad " + i));
     }
     EvalSplit.Split<PreferencePair> split = EvalSplit.pairs(pairs, 0.1, 7);
     assertThat(split.eval().size()).isBetween(150, 250);

@@ -3,7 +3,8 @@ package dev.feedloop.trainer.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ImporterTest {
   private static final List<ChatMessage> CAPITAL =
-      List.of(ChatMessage.user("What is the capital of France?"));
+      List.of(ChatMessages.user("What is the capital of France?"));
 
   @TempDir Path directory;
 
@@ -48,7 +49,7 @@ class ImporterTest {
             "implicit.jsonl",
             "{\"chosen\": \"The sky is blue.\", \"rejected\": \"The sky is green.\"}");
     PreferencePair pair = importAll(file).pairs().get(0);
-    assertThat(pair.prompt()).containsExactly(ChatMessage.user("The sky is"));
+    assertThat(pair.prompt()).containsExactly(ChatMessages.user("The sky is"));
     assertThat(pair.chosen()).isEqualTo("blue.");
     assertThat(pair.rejected()).isEqualTo("green.");
   }
@@ -64,7 +65,7 @@ class ImporterTest {
     ImportResult result = importAll(file);
     assertThat(result.formats()).containsEntry(file.toString(), DatasetFormat.TRL_CONVERSATIONAL);
     PreferencePair pair = result.pairs().get(0);
-    assertThat(pair.prompt()).containsExactly(ChatMessage.system("Be brief."), CAPITAL.get(0));
+    assertThat(pair.prompt()).containsExactly(ChatMessages.system("Be brief."), CAPITAL.get(0));
     assertThat(pair.chosen()).isEqualTo("Paris.");
     assertThat(pair.rejected()).isEqualTo("Berlin.");
   }
@@ -80,7 +81,7 @@ class ImporterTest {
     PreferencePair pair = importAll(file).pairs().get(0);
     assertThat(pair.prompt())
         .containsExactly(
-            ChatMessage.user("Hi"), ChatMessage.assistant("Hello!"), ChatMessage.user("Name?"));
+            ChatMessages.user("Hi"), ChatMessages.assistant("Hello!"), ChatMessages.user("Name?"));
     assertThat(pair.chosen()).isEqualTo("Athene.");
     assertThat(pair.rejected()).isEqualTo("None of your business.");
   }
@@ -97,9 +98,9 @@ class ImporterTest {
     PreferencePair pair = result.pairs().get(0);
     assertThat(pair.prompt())
         .containsExactly(
-            ChatMessage.user("Hi there"),
-            ChatMessage.assistant("Hello! How can I help?"),
-            ChatMessage.user("Tell me a joke"));
+            ChatMessages.user("Hi there"),
+            ChatMessages.assistant("Hello! How can I help?"),
+            ChatMessages.user("Tell me a joke"));
     assertThat(pair.chosen()).isEqualTo("Why did the chicken cross the road?");
     assertThat(pair.rejected()).isEqualTo("No.");
   }
@@ -319,7 +320,7 @@ class ImporterTest {
             CAPITAL, "Paris.", "Nice.", 2.5, Map.of("score_chosen", 9.0, "source", "test"));
     UnaryRecord unary =
         UnaryRecord.of(
-            List.of(ChatMessage.system("Be kind."), ChatMessage.user("Hi")),
+            List.of(ChatMessages.system("Be kind."), ChatMessages.user("Hi")),
             "Hello \"friend\" <3",
             false);
     Path file = directory.resolve("out/canonical.jsonl");

@@ -3,7 +3,8 @@ package dev.feedloop.trainer.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -89,7 +90,7 @@ class TruncationTest {
         new ChatTokenizer() {
           @Override
           public int[] encodePrompt(List<ChatMessage> prompt) {
-            String text = prompt.stream().map(ChatMessage::content).reduce("", String::concat);
+            String text = prompt.stream().map(ChatMessage::getContent).reduce("", String::concat);
             return java.util.stream.IntStream.concat(text.chars(), java.util.stream.IntStream.of(0))
                 .toArray();
           }
@@ -109,7 +110,8 @@ class TruncationTest {
             new TruncationConfig(6, 3, TruncationMode.KEEP_END, false), new TruncationStats());
     TokenizedPair pair =
         truncation
-            .tokenize(PreferencePair.of(List.of(ChatMessage.user("abcd")), "xyzw", "q"), characters)
+            .tokenize(
+                PreferencePair.of(List.of(ChatMessages.user("abcd")), "xyzw", "q"), characters)
             .orElseThrow();
     assertThat(pair.prompt()).containsExactly('c', 'd', 0);
     assertThat(pair.chosen()).containsExactly('x', 'y', 'z');

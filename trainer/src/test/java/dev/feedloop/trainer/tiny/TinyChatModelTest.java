@@ -7,7 +7,8 @@ import com.google.gson.JsonParser;
 import dev.feedloop.model.Completion;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +22,9 @@ import org.junit.jupiter.api.Test;
 class TinyChatModelTest {
   private static final List<List<ChatMessage>> FIXED_PROMPTS =
       List.of(
-          List.of(ChatMessage.user("Who are you?")),
-          List.of(ChatMessage.user("What is the capital of Quendor?")),
-          List.of(ChatMessage.user("Hello")));
+          List.of(ChatMessages.user("Who are you?")),
+          List.of(ChatMessages.user("What is the capital of Quendor?")),
+          List.of(ChatMessages.user("Hello")));
 
   @Test
   void isAFewMegabyteLlamaDirectoryWithAChatTemplate() throws IOException {
@@ -53,7 +54,7 @@ class TinyChatModelTest {
       Completion answer = first.get(i).get(0);
       assertThat(second.get(i).get(0).tokens()).isEqualTo(answer.tokens());
       assertThat(answer.finishReason()).isEqualTo("stop");
-      assertThat(grammar.wellFormed(FIXED_PROMPTS.get(i).get(0).content(), answer.text()))
+      assertThat(grammar.wellFormed(FIXED_PROMPTS.get(i).get(0).getContent(), answer.text()))
           .as(answer.text())
           .isTrue();
     }

@@ -6,7 +6,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.feedloop.model.text.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +84,7 @@ class TinyTokenizerTest {
   @Test
   void chatMlRendersLikeTheJinjaTemplate() {
     String rendered =
-        ChatMl.render(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi")), true);
+        ChatMl.render(List.of(ChatMessages.system("Be brief."), ChatMessages.user("Hi")), true);
     assertThat(rendered)
         .isEqualTo(
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");

@@ -1,7 +1,7 @@
 package dev.feedloop.launcher.bench;
 
 import dev.feedloop.infra.kafka.EmbeddedKafkaBroker;
-import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
 import dev.feedloop.schemas.EventSerde;
 import dev.feedloop.schemas.FeedbackKind;
 import dev.feedloop.schemas.FeedbackReceived;
@@ -277,8 +277,8 @@ public final class StreamsBenchmark implements Callable<Integer> {
                 .setUserId("user-" + (prompt % 500))
                 .setPrompt(
                     List.of(
-                        new ChatMessage("system", "You are a helpful assistant."),
-                        new ChatMessage("user", "Question " + prompt + ": who are you?")))
+                        ChatMessages.of("system", "You are a helpful assistant."),
+                        ChatMessages.of("user", "Question " + prompt + ": who are you?")))
                 .setCompletion(
                     "Answer "
                         + i

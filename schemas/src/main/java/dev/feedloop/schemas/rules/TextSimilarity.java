@@ -1,4 +1,4 @@
-package dev.feedloop.streams;
+package dev.feedloop.schemas.rules;
 
 import java.util.HashSet;
 import java.util.Locale;
@@ -6,11 +6,14 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * How alike the two sides of a pair are. Texts are first normalized (lower-cased, whitespace runs
- * collapsed, trimmed); equal normalized texts are identical. Otherwise the similarity is the
- * Jaccard index of the two sets of character trigrams of the normalized texts: |A∩B| / |A∪B|, 1.0
- * for the same text, 0.0 for texts with no three-character sequence in common. It is cheap (linear
- * in the length), symmetric, and insensitive to where in a long answer a small change sits.
+ * How alike the two sides of a pair are: the one similarity rule of the loop, applied by
+ * feedback-streams to live pairs and by the trainer to imported and replayed ones.
+ *
+ * <p>Texts are first normalized (lower-cased, whitespace runs collapsed, trimmed); equal normalized
+ * texts are identical. Otherwise the similarity is the Jaccard index of the two sets of character
+ * trigrams of the normalized texts: |A∩B| / |A∪B|, 1.0 for the same text, 0.0 for texts with no
+ * three-character sequence in common. It is cheap (linear in the length), symmetric, and
+ * insensitive to where in a long answer a small change sits.
  */
 public final class TextSimilarity {
 

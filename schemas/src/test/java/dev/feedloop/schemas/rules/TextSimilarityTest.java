@@ -1,4 +1,4 @@
-package dev.feedloop.streams;
+package dev.feedloop.schemas.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

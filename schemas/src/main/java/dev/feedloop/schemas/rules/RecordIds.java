@@ -1,0 +1,59 @@
+package dev.feedloop.schemas.rules;
+
+import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ContentHash;
+import java.util.List;
+
+/**
+ * The ids of training records, derived from what they are made of, so that a record produced twice
+ * (a generation logged twice, a data file imported twice) has the same id and is dropped as a
+ * duplicate downstream.
+ */
+public final class RecordIds {
+
+  private RecordIds() {}
+
+  /** A user's settled vote on one generation. */
+  public static String vote(String generationId, String userId) {
+    return "vote:" + generationId + ":" + userId;
+  }
+
+  /** An up-voted over a down-voted completion of the same prompt. */
+  public static String votes(String upGenerationId, String downGenerationId) {
+    return "votes:" + upGenerationId + ">" + downGenerationId;
+  }
+
+  /** A user's choice between two candidates. */
+  public static String choice(String feedbackId) {
+    return "choice:" + feedbackId;
+  }
+
+  /** A user's correction of a completion. */
+  public static String edit(String feedbackId) {
+    return "edit:" + feedbackId;
+  }
+
+  /** A pair read from a data file: the hash of its prompt and both answers. */
+  public static String importedPair(List<ChatMessage> prompt, String chosen, String rejected) {
+    return "import:"
+        + ContentHash.builder()
+            .messages(prompt)
+            .text("chosen")
+            .text(chosen)
+            .text("rejected")
+            .text(rejected)
+            .hex();
+  }
+
+  /** A unary record read from a data file: the hash of its prompt, answer and label. */
+  public static String importedUnary(
+      List<ChatMessage> prompt, String completion, boolean desirable) {
+    return "import:"
+        + ContentHash.builder()
+            .messages(prompt)
+            .text("completion")
+            .text(completion)
+            .text(desirable ? "desirable" : "undesirable")
+            .hex();
+  }
+}
