@@ -27,7 +27,6 @@ import dev.feedloop.trainer.optim.TrainingRandom;
 import dev.feedloop.trainer.run.EvaluationConfig;
 import dev.feedloop.trainer.run.MetricsAccumulator;
 import dev.feedloop.trainer.run.MetricsJsonl;
-import dev.feedloop.trainer.run.PreferenceTrainer;
 import dev.feedloop.trainer.run.ReferenceKind;
 import dev.feedloop.trainer.run.ReferenceLogpsCache;
 import dev.feedloop.trainer.run.StepMetrics;
@@ -48,10 +47,9 @@ import java.util.Map;
  * The offline run behind {@code feedloop-trainer train} and {@code eval}: import and split the
  * data, tokenize and truncate it through the model's chat template, cache the reference log-probs
  * once, then run {@link PreferenceOptimizer#step} over seeded epochs with logging, periodic
- * evaluation, a report and the adapter in PEFT layout. Registered in META-INF/services as the
- * {@link PreferenceTrainer} the CLI finds.
+ * evaluation, a report and the adapter in PEFT layout.
  */
-public final class LoraPreferenceTrainer implements PreferenceTrainer {
+public final class LoraPreferenceTrainer {
   public static final String ADAPTER_DIRECTORY = "adapter";
   public static final String METRICS_FILE = "metrics.jsonl";
   public static final String REPORT_DIRECTORY = "report";
@@ -67,7 +65,10 @@ public final class LoraPreferenceTrainer implements PreferenceTrainer {
     this.progressLines = progressLines;
   }
 
-  @Override
+  /**
+   * Trains a LoRA adapter: writes it, metrics.jsonl and the report under {@code
+   * config.outputDirectory()}.
+   */
   public TrainingSummary train(TrainingConfig config) {
     TrainingRandom random = new TrainingRandom(config.seed());
     ImportResult data = importData(config.dataFiles(), config.format());
@@ -126,16 +127,9 @@ public final class LoraPreferenceTrainer implements PreferenceTrainer {
               DataType.FLOAT32)
           .trainable(true);
     }
-    LoraConfig loraConfig =
-        LoraConfig.of(
-                config.lora().rank(),
-                config.lora().alpha(),
-                config.lora().dropout(),
-                config.lora().targetModules())
-            .withBaseModel(config.modelDirectory().toString());
     return LoraAdapter.create(
             model.model().config(),
-            loraConfig,
+            config.lora().withBaseModel(config.modelDirectory().toString()),
             model.model().manager(),
             DataType.FLOAT32,
             random.derive("lora-init"))
@@ -150,6 +144,8 @@ public final class LoraPreferenceTrainer implements PreferenceTrainer {
       LoraAdapter policy)
       throws IOException {
     GradientAccumulation accumulation = new GradientAccumulation(config.gradientAccumulation());
+    Map<String, Double> lastTrain;
+    Map<String, Double> lastEval;
     int microBatchesPerEpoch =
         PreferenceOptimizer.microBatches(split.train(), config.batchSize()).size();
     if (microBatchesPerEpoch == 0) {
@@ -170,46 +166,28 @@ public final class LoraPreferenceTrainer implements PreferenceTrainer {
                 config.schedule())
             : LearningRateSchedule.withWarmupRatio(
                 config.learningRate(), config.warmupRatio(), totalSteps, config.schedule());
-    int evalEvery = config.evalSteps() > 0 ? config.evalSteps() : stepsPerEpoch;
 
     Files.createDirectories(config.outputDirectory());
     Path metricsFile = config.outputDirectory().resolve(METRICS_FILE);
     Files.deleteIfExists(metricsFile);
-    Map<String, Double> lastTrain = Map.of();
-    Map<String, Double> lastEval = Map.of();
-    MetricsAccumulator logged = new MetricsAccumulator();
-    int step = 0;
     try (MetricsJsonl metrics = MetricsJsonl.append(metricsFile);
         TrainingProgress progress =
             progressLines == null
                 ? TrainingProgress.console("train", totalSteps)
                 : TrainingProgress.toLines("train", totalSteps, progressLines)) {
-      for (int epoch = 0; step < totalSteps; epoch++) {
-        TokenizedRecords order =
-            new TokenizedRecords(
-                random.shuffled(split.train().pairs(), epoch),
-                random.shuffled(split.train().unary(), epoch));
-        for (List<List<?>> group :
-            accumulation.groupIntoSteps(
-                PreferenceOptimizer.microBatches(order, config.batchSize()))) {
-          if (step >= totalSteps) {
-            break;
-          }
-          Map<String, Double> stepMetrics = optimizer.step(group, schedule.at(step));
-          step++;
-          logged.add(stepMetrics);
-          progress.step(stepMetrics);
-          double epochPosition = (double) step / stepsPerEpoch;
-          if (step % config.loggingSteps() == 0 || step == totalSteps) {
-            lastTrain = logged.drain();
-            metrics.write(new StepMetrics(step, epochPosition, StepMetrics.TRAIN, lastTrain));
-          }
-          if (split.eval().size() > 0 && (step % evalEvery == 0 || step == totalSteps)) {
-            lastEval = optimizer.evaluate(split.eval());
-            metrics.write(new StepMetrics(step, epochPosition, StepMetrics.EVAL, lastEval));
-          }
-        }
+      RunLog log =
+          new RunLog(config, split.eval(), optimizer, metrics, progress, stepsPerEpoch, totalSteps);
+      // the offline run is a sequence of one-epoch windows over the training split
+      for (int epoch = 0; optimizer.optimizerSteps() < totalSteps; epoch++) {
+        optimizer.trainWindow(
+            split.train(),
+            new PreferenceOptimizer.Passes(epoch, 1, totalSteps),
+            schedule,
+            random,
+            log);
       }
+      lastTrain = log.lastTrain;
+      lastEval = log.lastEval;
     }
     Path adapterDirectory = config.outputDirectory().resolve(ADAPTER_DIRECTORY);
     policy.save(adapterDirectory);
@@ -218,10 +196,63 @@ public final class LoraPreferenceTrainer implements PreferenceTrainer {
             MetricsJsonl.read(metricsFile),
             config.outputDirectory().resolve(REPORT_DIRECTORY),
             "DPO run " + config.outputDirectory().getFileName());
-    return new TrainingSummary(adapterDirectory, step, lastTrain, lastEval, report);
+    return new TrainingSummary(
+        adapterDirectory, optimizer.optimizerSteps(), lastTrain, lastEval, report);
   }
 
-  @Override
+  /**
+   * The offline run's cadence on top of the training loop: a metrics line every {@code
+   * loggingSteps} steps (averaged over them), an evaluation every {@code evalSteps} steps or once
+   * per epoch, both also after the last step.
+   */
+  private static final class RunLog implements PreferenceOptimizer.StepListener {
+    private final TrainingConfig config;
+    private final TokenizedRecords eval;
+    private final PreferenceOptimizer optimizer;
+    private final MetricsJsonl metrics;
+    private final TrainingProgress progress;
+    private final int stepsPerEpoch;
+    private final int totalSteps;
+    private final int evalEvery;
+    private final MetricsAccumulator logged = new MetricsAccumulator();
+    private Map<String, Double> lastTrain = Map.of();
+    private Map<String, Double> lastEval = Map.of();
+
+    RunLog(
+        TrainingConfig config,
+        TokenizedRecords eval,
+        PreferenceOptimizer optimizer,
+        MetricsJsonl metrics,
+        TrainingProgress progress,
+        int stepsPerEpoch,
+        int totalSteps) {
+      this.config = config;
+      this.eval = eval;
+      this.optimizer = optimizer;
+      this.metrics = metrics;
+      this.progress = progress;
+      this.stepsPerEpoch = stepsPerEpoch;
+      this.totalSteps = totalSteps;
+      this.evalEvery = config.evalSteps() > 0 ? config.evalSteps() : stepsPerEpoch;
+    }
+
+    @Override
+    public void stepTaken(int step, Map<String, Double> stepMetrics) {
+      logged.add(stepMetrics);
+      progress.step(stepMetrics);
+      double epochPosition = (double) step / stepsPerEpoch;
+      if (step % config.loggingSteps() == 0 || step == totalSteps) {
+        lastTrain = logged.drain();
+        metrics.write(new StepMetrics(step, epochPosition, StepMetrics.TRAIN, lastTrain));
+      }
+      if (eval.size() > 0 && (step % evalEvery == 0 || step == totalSteps)) {
+        lastEval = optimizer.evaluate(eval);
+        metrics.write(new StepMetrics(step, epochPosition, StepMetrics.EVAL, lastEval));
+      }
+    }
+  }
+
+  /** TRL-named metrics of an adapter (or the base model) on the given data. */
   public Map<String, Double> evaluate(EvaluationConfig config) {
     ImportResult data = importData(config.dataFiles(), config.format());
     try (LanguageModel model =

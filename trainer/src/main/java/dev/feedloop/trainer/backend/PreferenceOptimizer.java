@@ -44,8 +44,9 @@ public final class PreferenceOptimizer implements AutoCloseable {
   private final NDManager stepParent;
   private final List<NDArray> parameters;
   private final Settings settings;
-  private AdamW
-      optimizer; // created by the first step: evaluation alone needs no trainable parameters
+  // created by the first step: evaluation alone needs no trainable parameters
+  private AdamW optimizer;
+  private int steps;
 
   /**
    * @param referenceCache where reference log-probs are kept; null computes them in every step (no
@@ -70,30 +71,40 @@ public final class PreferenceOptimizer implements AutoCloseable {
     return objective;
   }
 
+  /**
+   * Steps taken so far, including those skipped for a non-finite gradient: the position in the
+   * learning-rate schedule, which continues across windows.
+   */
   public int optimizerSteps() {
-    return optimizer == null ? 0 : optimizer.steps();
+    return steps;
   }
 
   /**
-   * One optimizer step over its micro-batches (each a list of {@link TokenizedPair} or of {@link
-   * TokenizedUnary}). Returns the loss metrics averaged over the micro-batches, plus {@code
-   * grad_norm} (before clipping) and {@code learning_rate}. A step whose gradient is not finite is
-   * skipped, and says so ({@code skipped} = 1).
+   * One optimizer step over its micro-batches, each trained with the objective's loss for its kind.
+   * Returns the loss metrics averaged over the micro-batches, plus {@code grad_norm} (before
+   * clipping), {@code learning_rate}, and the records the step saw ({@code records/pairs}, {@code
+   * records/unary}, each when present). A step whose gradient is not finite is skipped, and says so
+   * ({@code skipped} = 1).
    */
-  public Map<String, Double> step(List<? extends List<?>> microBatches, double learningRate) {
+  public Map<String, Double> step(List<MicroBatch> microBatches, double learningRate) {
+    requireTrainable(microBatches);
     if (optimizer == null) {
       optimizer = new AdamW(parameters, settings.adamW());
     }
     Gradients.zero(parameters);
     float scale = GradientAccumulation.lossScale(microBatches.size());
     MetricsAccumulator metrics = new MetricsAccumulator();
-    for (List<?> microBatch : microBatches) {
+    int pairs = 0;
+    int unary = 0;
+    for (MicroBatch microBatch : microBatches) {
       try (NDManager step = stepParent.newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         LossResult result = loss(step, microBatch, true);
         collector.backward(result.loss().mul(scale));
         metrics.add(result.metrics());
       }
+      pairs += microBatch.match(PairBatch::size, ignored -> 0);
+      unary += microBatch.match(ignored -> 0, UnaryBatch::size);
     }
     double gradNorm = Gradients.clipByGlobalNorm(parameters, settings.maxGradNorm());
     Map<String, Double> means = metrics.drain();
@@ -103,8 +114,15 @@ public final class PreferenceOptimizer implements AutoCloseable {
     } else {
       means.put("skipped", 1.0);
     }
+    steps++;
     means.put("grad_norm", gradNorm);
     means.put("learning_rate", learningRate);
+    if (pairs > 0) {
+      means.put("records/pairs", (double) pairs);
+    }
+    if (unary > 0) {
+      means.put("records/unary", (double) unary);
+    }
     return means;
   }
 
@@ -113,14 +131,46 @@ public final class PreferenceOptimizer implements AutoCloseable {
    * batch size.
    */
   public Map<String, Double> evaluate(TokenizedRecords records) {
+    List<MicroBatch> batches = microBatches(records, settings.batchSize());
+    requireTrainable(batches);
     MetricsAccumulator metrics = new MetricsAccumulator();
-    for (List<?> batch : microBatches(records, settings.batchSize())) {
+    for (MicroBatch batch : batches) {
       try (NoGrad ignored = NoGrad.enter();
           NDManager step = stepParent.newSubManager()) {
         metrics.add(loss(step, batch, false).metrics());
       }
     }
     return metrics.drain();
+  }
+
+  /**
+   * Which passes over a window to train: epochs {@code firstEpoch} to {@code firstEpoch + epochs -
+   * 1} (each epoch index seeds its own data order), stopping early once {@link #optimizerSteps()}
+   * reaches {@code stopAtStep}.
+   */
+  public record Passes(int firstEpoch, int epochs, int stopAtStep) {
+    public Passes {
+      if (firstEpoch < 0 || epochs < 0) {
+        throw new IllegalArgumentException("epochs must be >= 0");
+      }
+    }
+
+    /** {@code epochs} passes from epoch 0, with no step limit: the online trainer's window. */
+    public static Passes of(int epochs) {
+      return new Passes(0, epochs, Integer.MAX_VALUE);
+    }
+  }
+
+  /** Told of every optimizer step a window takes, e.g. to log metrics or evaluate. */
+  @FunctionalInterface
+  public interface StepListener {
+    StepListener NONE = (step, metrics) -> {};
+
+    /**
+     * @param step the optimizer steps taken so far, this one included
+     * @param metrics the step's metrics as {@link #step} returns them
+     */
+    void stepTaken(int step, Map<String, Double> metrics);
   }
 
   /**
@@ -131,28 +181,105 @@ public final class PreferenceOptimizer implements AutoCloseable {
    */
   public Map<String, Double> trainWindow(
       TokenizedRecords window, int epochs, LearningRateSchedule schedule, TrainingRandom random) {
+    return trainWindow(window, Passes.of(epochs), schedule, random, StepListener.NONE);
+  }
+
+  /**
+   * The one training loop, behind the online windows and the offline run (a sequence of one-epoch
+   * windows over the training split): for each pass, the window's pairs and unary records in the
+   * seeded order of that epoch, cut into micro-batches of one kind, grouped into optimizer steps of
+   * {@code gradientAccumulation} micro-batches. Returns the metrics averaged over the steps taken.
+   */
+  public Map<String, Double> trainWindow(
+      TokenizedRecords window,
+      Passes passes,
+      LearningRateSchedule schedule,
+      TrainingRandom random,
+      StepListener listener) {
+    requireTrainable(microBatches(window, settings.batchSize()));
     MetricsAccumulator metrics = new MetricsAccumulator();
     GradientAccumulation accumulation = new GradientAccumulation(settings.gradientAccumulation());
-    for (int epoch = 0; epoch < epochs; epoch++) {
+    for (int epoch = passes.firstEpoch();
+        epoch < passes.firstEpoch() + passes.epochs() && steps < passes.stopAtStep();
+        epoch++) {
       TokenizedRecords order =
           new TokenizedRecords(
               random.shuffled(window.pairs(), epoch), random.shuffled(window.unary(), epoch));
-      for (List<List<?>> group :
+      for (List<MicroBatch> group :
           accumulation.groupIntoSteps(microBatches(order, settings.batchSize()))) {
-        metrics.add(step(group, schedule.at(optimizerSteps())));
+        if (steps >= passes.stopAtStep()) {
+          break;
+        }
+        Map<String, Double> stepMetrics = step(group, schedule.at(steps));
+        metrics.add(stepMetrics);
+        listener.stepTaken(steps, stepMetrics);
       }
     }
     return metrics.drain();
   }
 
-  /** Consecutive micro-batches of at most {@code size} records. */
-  public static List<List<?>> microBatches(TokenizedRecords records, int size) {
-    List<?> all = records.pairs().isEmpty() ? records.unary() : records.pairs();
-    List<List<?>> batches = new ArrayList<>();
-    for (int start = 0; start < all.size(); start += size) {
-      batches.add(all.subList(start, Math.min(start + size, all.size())));
+  /**
+   * The records in micro-batches of at most {@code size} records, each of one kind, every record in
+   * exactly one. Pairs and unary records keep their order within their kind; the batches of the two
+   * kinds are interleaved in proportion to their counts, so that a step (and an epoch's every part)
+   * sees both kinds rather than all pairs first.
+   */
+  public static List<MicroBatch> microBatches(TokenizedRecords records, int size) {
+    if (size < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1");
+    }
+    List<MicroBatch> pairBatches = new ArrayList<>();
+    List<TokenizedPair> pairs = records.pairs();
+    for (int start = 0; start < pairs.size(); start += size) {
+      pairBatches.add(new PairBatch(pairs.subList(start, Math.min(start + size, pairs.size()))));
+    }
+    List<MicroBatch> unaryBatches = new ArrayList<>();
+    List<TokenizedUnary> unary = records.unary();
+    for (int start = 0; start < unary.size(); start += size) {
+      unaryBatches.add(new UnaryBatch(unary.subList(start, Math.min(start + size, unary.size()))));
+    }
+    List<MicroBatch> batches = new ArrayList<>(pairBatches.size() + unaryBatches.size());
+    int p = 0;
+    int u = 0;
+    while (p < pairBatches.size() || u < unaryBatches.size()) {
+      // the kind that has used the smaller share of its batches goes next (pairs on a tie)
+      boolean pairNext =
+          u == unaryBatches.size()
+              || (p < pairBatches.size()
+                  && (long) p * unaryBatches.size() <= (long) u * pairBatches.size());
+      batches.add(pairNext ? pairBatches.get(p++) : unaryBatches.get(u++));
     }
     return batches;
+  }
+
+  /**
+   * Fails, before any gradient is computed, when the records hold a kind the objective has no loss
+   * for, so that no record is silently left out of training.
+   */
+  private void requireTrainable(List<MicroBatch> batches) {
+    int pairs = 0;
+    int unary = 0;
+    for (MicroBatch batch : batches) {
+      pairs += batch.match(PairBatch::size, ignored -> 0);
+      unary += batch.match(ignored -> 0, UnaryBatch::size);
+    }
+    if (pairs > 0 && !objective.trainsPairs()) {
+      throw new IllegalArgumentException(
+          "the objective "
+              + objective.config().terms()
+              + " has no loss for pairs, but "
+              + pairs
+              + " pairs were given: split them into unary records (Conversions.pairsToUnary) or"
+              + " add a pairwise loss");
+    }
+    if (unary > 0 && !objective.trainsUnary()) {
+      throw new IllegalArgumentException(
+          "the objective "
+              + objective.config().terms()
+              + " has no loss for unary records, but "
+              + unary
+              + " were given: pair them (Conversions.unaryToPairs) or add kto or sft");
+    }
   }
 
   /**
@@ -160,86 +287,91 @@ public final class PreferenceOptimizer implements AutoCloseable {
    * steps only read the cache. Returns how many were computed rather than found.
    */
   public long precomputeReference(TokenizedRecords records) {
-    if (referenceCache == null || !objective.config().needsReference()) {
+    if (referenceCache == null) {
       return 0;
     }
     long before = referenceCache.misses();
-    for (List<?> batch : microBatches(records, settings.batchSize())) {
-      Sequences sequences = sequences(batch);
-      int cacheable = cacheableRows(batch);
-      referenceLogps(
-          sequences.prompts().subList(0, cacheable), sequences.completions().subList(0, cacheable));
+    for (MicroBatch batch : microBatches(records, settings.batchSize())) {
+      if (needsReference(batch)) {
+        Sequences sequences = sequences(batch);
+        int cacheable = sequences.cacheable();
+        referenceLogps(
+            sequences.prompts().subList(0, cacheable),
+            sequences.completions().subList(0, cacheable));
+      }
     }
     return referenceCache.misses() - before;
   }
 
-  private LossResult loss(NDManager step, List<?> batch, boolean train) {
-    if (batch.isEmpty()) {
-      throw new IllegalArgumentException("empty micro-batch");
-    }
+  /**
+   * Pairs need the reference when one of their losses does; unary records always, for KTO's loss or
+   * the reward metrics.
+   */
+  private boolean needsReference(MicroBatch batch) {
+    return batch.match(pairs -> objective.pairsNeedReference(), unary -> true);
+  }
+
+  private LossResult loss(NDManager step, MicroBatch batch, boolean train) {
     Sequences sequences = sequences(batch);
     int n = batch.size();
     float[] reference =
-        objective.config().needsReference() || batch.get(0) instanceof TokenizedUnary
-            ? referenceLogps(step, sequences, cacheableRows(batch))
-            : null;
-    // chosen and rejected (or completions and mismatched completions) in one forward pass of 2n
-    // sequences
+        needsReference(batch) ? referenceLogps(step, sequences, sequences.cacheable()) : null;
+    // the records' completions and the second group (rejected answers, or KTO's mismatched pairs)
+    // in one forward pass
     SequenceScores policy =
         scorer.score(step, sequences.prompts(), sequences.completions(), true, train);
+    int rows = sequences.prompts().size();
+    boolean hasSecond = rows > n;
     NDArray first = policy.logps().get("0:" + n);
-    NDArray second = policy.logps().get(n + ":");
+    NDArray second = hasSecond ? policy.logps().get(n + ":") : null;
     NDArray firstTokens = policy.tokenCounts().get("0:" + n);
-    NDArray secondTokens = policy.tokenCounts().get(n + ":");
+    NDArray secondTokens = hasSecond ? policy.tokenCounts().get(n + ":") : null;
     NDArray firstLogits = policy.meanLogits() == null ? null : policy.meanLogits().get("0:" + n);
-    NDArray secondLogits = policy.meanLogits() == null ? null : policy.meanLogits().get(n + ":");
+    NDArray secondLogits =
+        policy.meanLogits() == null || !hasSecond ? null : policy.meanLogits().get(n + ":");
     NDArray referenceFirst =
         reference == null ? null : step.create(java.util.Arrays.copyOfRange(reference, 0, n));
     NDArray referenceSecond =
-        reference == null ? null : step.create(java.util.Arrays.copyOfRange(reference, n, 2 * n));
+        reference == null || !hasSecond
+            ? null
+            : step.create(java.util.Arrays.copyOfRange(reference, n, rows));
 
-    if (batch.get(0) instanceof TokenizedPair) {
-      float[] weights = new float[n];
-      boolean weighted = false;
-      for (int i = 0; i < n; i++) {
-        weights[i] = (float) ((TokenizedPair) batch.get(i)).weight();
-        weighted |= weights[i] != 1f;
-      }
-      return objective.pairLoss(
-          new PairLogps(
-              first,
-              second,
-              referenceFirst,
-              referenceSecond,
-              firstTokens,
-              secondTokens,
-              firstLogits,
-              secondLogits,
-              weighted ? step.create(weights) : null));
-    }
-    float[] desirable = new float[n];
-    for (int i = 0; i < n; i++) {
-      desirable[i] = ((TokenizedUnary) batch.get(i)).desirable() ? 1f : 0f;
-    }
-    // z0 comes from the mismatched pairs, detached; a batch of one has none
-    boolean hasMismatched = n > 1;
-    return objective.unaryLoss(
-        new UnaryLogps(
-            first,
-            referenceFirst,
-            step.create(desirable),
-            hasMismatched ? second : null,
-            hasMismatched ? referenceSecond : null,
-            firstTokens,
-            firstLogits));
-  }
-
-  /**
-   * Rows whose reference log-prob belongs to a record and can be cached: both sides of a pair; for
-   * unary records only their own completions, since the mismatched rows depend on the batch order.
-   */
-  private static int cacheableRows(List<?> batch) {
-    return batch.get(0) instanceof TokenizedPair ? 2 * batch.size() : batch.size();
+    return batch.match(
+        pairs -> {
+          float[] weights = new float[n];
+          boolean weighted = false;
+          for (int i = 0; i < n; i++) {
+            weights[i] = (float) pairs.pairs().get(i).weight();
+            weighted |= weights[i] != 1f;
+          }
+          return objective.pairLoss(
+              new PairLogps(
+                  first,
+                  second,
+                  referenceFirst,
+                  referenceSecond,
+                  firstTokens,
+                  secondTokens,
+                  firstLogits,
+                  secondLogits,
+                  weighted ? step.create(weights) : null));
+        },
+        unary -> {
+          float[] desirable = new float[n];
+          for (int i = 0; i < n; i++) {
+            desirable[i] = unary.unary().get(i).desirable() ? 1f : 0f;
+          }
+          // z0 comes from the mismatched pairs, detached; a batch of one has none
+          return objective.unaryLoss(
+              new UnaryLogps(
+                  first,
+                  referenceFirst,
+                  step.create(desirable),
+                  second,
+                  referenceSecond,
+                  firstTokens,
+                  firstLogits));
+        });
   }
 
   /**
@@ -289,36 +421,41 @@ public final class PreferenceOptimizer implements AutoCloseable {
     return referenceCache.getOrCompute(prompts, completions, compute);
   }
 
-  private record Sequences(List<int[]> prompts, List<int[]> completions) {}
-
   /**
-   * Pairs: n chosen then n rejected. Unary: n completions then n mismatched (prompt i, completion i
-   * - 1).
+   * The rows one forward pass scores, and how many of them belong to a record and can be cached:
+   * both sides of a pair; for unary records only their own completions, since the mismatched rows
+   * depend on the batch order.
    */
-  private static Sequences sequences(List<?> batch) {
+  private record Sequences(List<int[]> prompts, List<int[]> completions, int cacheable) {}
+
+  /** Pairs: n chosen then n rejected. Unary: n completions then {@link UnaryBatch#mismatched()}. */
+  private static Sequences sequences(MicroBatch batch) {
     List<int[]> prompts = new ArrayList<>();
     List<int[]> completions = new ArrayList<>();
-    int n = batch.size();
-    if (batch.get(0) instanceof TokenizedPair) {
-      for (Object record : batch) {
-        prompts.add(((TokenizedPair) record).prompt());
-        completions.add(((TokenizedPair) record).chosen());
-      }
-      for (Object record : batch) {
-        prompts.add(((TokenizedPair) record).prompt());
-        completions.add(((TokenizedPair) record).rejected());
-      }
-    } else {
-      for (Object record : batch) {
-        prompts.add(((TokenizedUnary) record).prompt());
-        completions.add(((TokenizedUnary) record).completion());
-      }
-      for (int i = 0; i < n; i++) {
-        prompts.add(((TokenizedUnary) batch.get(i)).prompt());
-        completions.add(((TokenizedUnary) batch.get((i + n - 1) % n)).completion());
-      }
-    }
-    return new Sequences(prompts, completions);
+    return batch.match(
+        pairs -> {
+          for (TokenizedPair pair : pairs.pairs()) {
+            prompts.add(pair.prompt());
+            completions.add(pair.chosen());
+          }
+          for (TokenizedPair pair : pairs.pairs()) {
+            prompts.add(pair.prompt());
+            completions.add(pair.rejected());
+          }
+          return new Sequences(prompts, completions, prompts.size());
+        },
+        unary -> {
+          for (TokenizedUnary record : unary.unary()) {
+            prompts.add(record.prompt());
+            completions.add(record.completion());
+          }
+          int own = prompts.size();
+          for (UnaryBatch.PromptCompletion mismatched : unary.mismatched()) {
+            prompts.add(mismatched.prompt());
+            completions.add(mismatched.completion());
+          }
+          return new Sequences(prompts, completions, own);
+        });
   }
 
   @Override

@@ -5,8 +5,8 @@ import dev.feedloop.trainer.data.TokenizedUnary;
 import java.util.List;
 
 /**
- * Training records as token ids: pairs for the pairwise losses, unary records for KTO. One of the
- * two is used.
+ * Training records as token ids: pairs and unary records. A window may hold both; each kind is
+ * trained with the objective's loss for it (see {@link PreferenceOptimizer#microBatches}).
  */
 public record TokenizedRecords(List<TokenizedPair> pairs, List<TokenizedUnary> unary) {
   public TokenizedRecords {

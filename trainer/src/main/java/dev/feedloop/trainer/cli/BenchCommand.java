@@ -6,11 +6,13 @@ import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.CausalLM;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
+import dev.feedloop.model.Weights;
 import dev.feedloop.model.bench.Flops;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.trainer.backend.LoraPolicyScorer;
 import dev.feedloop.trainer.backend.LoraPreferenceTrainer;
+import dev.feedloop.trainer.backend.MicroBatch;
 import dev.feedloop.trainer.backend.PreferenceOptimizer;
 import dev.feedloop.trainer.backend.TokenizedRecords;
 import dev.feedloop.trainer.data.TokenizedPair;
@@ -21,7 +23,6 @@ import dev.feedloop.trainer.loss.LossConfig;
 import dev.feedloop.trainer.loss.LossType;
 import dev.feedloop.trainer.loss.PreferenceObjective;
 import dev.feedloop.trainer.optim.AdamWConfig;
-import dev.feedloop.trainer.run.LoraSettings;
 import dev.feedloop.trainer.run.ReferenceLogpsCache;
 import dev.feedloop.trainer.tiny.HiddenPreference;
 import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
@@ -162,7 +163,7 @@ final class BenchCommand implements Callable<Integer> {
       try (LoraAdapter adapter =
               LoraAdapter.create(
                       c,
-                      LoraConfig.of(rank, 2 * rank, 0, LoraSettings.ALL_PROJECTIONS.subList(0, 4)),
+                      LoraConfig.of(rank, 2 * rank, 0, Weights.PROJECTIONS.subList(0, 4)),
                       lm.manager(),
                       DataType.FLOAT32,
                       1)
@@ -176,7 +177,7 @@ final class BenchCommand implements Callable<Integer> {
                       AdamWConfig.withWeightDecay(0), 1.0, batchSize, 1),
                   cache,
                   lm.manager())) {
-        List<List<?>> batches =
+        List<MicroBatch> batches =
             PreferenceOptimizer.microBatches(TokenizedRecords.ofPairs(pairs), batchSize);
         if (cached) {
           optimizer.precomputeReference(
@@ -188,15 +189,15 @@ final class BenchCommand implements Callable<Integer> {
         double flops = 0;
         long started = System.nanoTime();
         for (int s = 1; s <= steps; s++) {
-          @SuppressWarnings("unchecked")
-          List<TokenizedPair> batch = (List<TokenizedPair>) batches.get(s);
+          MicroBatch batch = batches.get(s);
           optimizer.step(List.of(batch), 1e-4);
           timedPairs += batch.size();
-          tokens += TokenizedRecords.ofPairs(batch).tokens();
+          tokens += batch.records().tokens();
           // policy forward+backward over 2B padded sequences counts twice the forward (activation
           // gradients,
           // no base-weight gradients); an uncached reference adds one forward
-          double forward = Flops.forward(c, 2 * batch.size(), paddedLength(batch) - 1);
+          double forward =
+              Flops.forward(c, 2 * batch.size(), paddedLength(batch.records().pairs()) - 1);
           flops += (cached ? 2 : 3) * forward;
         }
         double seconds = (System.nanoTime() - started) / 1e9;

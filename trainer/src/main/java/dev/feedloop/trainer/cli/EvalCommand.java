@@ -1,8 +1,8 @@
 package dev.feedloop.trainer.cli;
 
+import dev.feedloop.trainer.backend.LoraPreferenceTrainer;
 import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.run.EvaluationConfig;
-import dev.feedloop.trainer.run.PreferenceTrainers;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,25 +39,26 @@ final class EvalCommand implements Callable<Integer> {
   EvaluationConfig config() {
     DatasetFormat format =
         model.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(model.format);
-    return new EvaluationConfig(
-        data,
-        format,
-        model.model,
-        adapter,
-        model.lossConfig(),
-        model.batchSize,
-        model.truncation(),
-        model.reference,
-        model.referenceAdapter,
-        model.referenceCache,
-        metricsOutput,
-        model.device);
+    return EvaluationConfig.builder()
+        .dataFiles(data)
+        .format(format)
+        .modelDirectory(model.model)
+        .adapter(adapter)
+        .loss(model.lossConfig())
+        .batchSize(model.batchSize)
+        .truncation(model.truncation())
+        .reference(model.reference)
+        .referenceAdapter(model.referenceAdapter)
+        .referenceCacheDirectory(model.referenceCache)
+        .metricsOutput(metricsOutput)
+        .device(model.device)
+        .build();
   }
 
   @Override
   public Integer call() {
     EvaluationConfig config = config();
-    Map<String, Double> metrics = PreferenceTrainers.require().evaluate(config);
+    Map<String, Double> metrics = new LoraPreferenceTrainer().evaluate(config);
     metrics.forEach((name, value) -> spec.commandLine().getOut().printf("%s: %.6f%n", name, value));
     return 0;
   }

@@ -1,11 +1,10 @@
 package dev.feedloop.trainer.cli;
 
+import dev.feedloop.model.lora.LoraConfig;
+import dev.feedloop.trainer.backend.LoraPreferenceTrainer;
 import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.optim.AdamWConfig;
 import dev.feedloop.trainer.optim.ScheduleType;
-import dev.feedloop.trainer.run.LoraSettings;
-import dev.feedloop.trainer.run.PreferenceTrainer;
-import dev.feedloop.trainer.run.PreferenceTrainers;
 import dev.feedloop.trainer.run.TrainingConfig;
 import dev.feedloop.trainer.run.TrainingSummary;
 import java.nio.file.Path;
@@ -147,39 +146,39 @@ final class TrainCommand implements Callable<Integer> {
   TrainingConfig config() {
     DatasetFormat format =
         model.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(model.format);
-    return new TrainingConfig(
-        data,
-        format,
-        model.model,
-        output,
-        model.lossConfig(),
-        learningRate,
-        new AdamWConfig(adamBeta1, adamBeta2, adamEpsilon, weightDecay),
-        warmupSteps,
-        warmupRatio,
-        schedule,
-        epochs,
-        maxSteps,
-        model.batchSize,
-        gradAccumulation,
-        maxGradNorm,
-        seed,
-        model.truncation(),
-        evalFraction,
-        evalSteps,
-        loggingSteps,
-        new LoraSettings(loraRank, loraAlpha, loraDropout, loraTargets),
-        model.reference,
-        model.referenceAdapter,
-        model.referenceCache,
-        model.device);
+    return TrainingConfig.builder()
+        .dataFiles(data)
+        .format(format)
+        .modelDirectory(model.model)
+        .outputDirectory(output)
+        .loss(model.lossConfig())
+        .learningRate(learningRate)
+        .optimizer(new AdamWConfig(adamBeta1, adamBeta2, adamEpsilon, weightDecay))
+        .warmupSteps(warmupSteps)
+        .warmupRatio(warmupRatio)
+        .schedule(schedule)
+        .epochs(epochs)
+        .maxSteps(maxSteps)
+        .batchSize(model.batchSize)
+        .gradientAccumulation(gradAccumulation)
+        .maxGradNorm(maxGradNorm)
+        .seed(seed)
+        .truncation(model.truncation())
+        .evalFraction(evalFraction)
+        .evalSteps(evalSteps)
+        .loggingSteps(loggingSteps)
+        .lora(LoraConfig.of(loraRank, loraAlpha, loraDropout, loraTargets))
+        .reference(model.reference)
+        .referenceAdapter(model.referenceAdapter)
+        .referenceCacheDirectory(model.referenceCache)
+        .device(model.device)
+        .build();
   }
 
   @Override
   public Integer call() {
-    TrainingConfig config = config(); // validate every option before looking for a backend
-    PreferenceTrainer trainer = PreferenceTrainers.require();
-    TrainingSummary summary = trainer.train(config);
+    TrainingConfig config = config(); // validate every option before loading anything
+    TrainingSummary summary = new LoraPreferenceTrainer().train(config);
     spec.commandLine()
         .getOut()
         .println(

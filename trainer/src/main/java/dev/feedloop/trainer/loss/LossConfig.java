@@ -4,11 +4,14 @@ import java.util.List;
 
 /**
  * Hyperparameters of the preference objective, named as in TRL's DPOConfig / KTOConfig / CPOConfig
- * / ORPOConfig.
+ * / ORPOConfig. Which TRL version each loss's convention matches is stated in {@link
+ * PreferenceLosses}; in short, label smoothing applies to sigmoid as in TRL up to 0.28 (cDPO), and
+ * the ORPO NLL is over completion tokens only.
  *
  * @param terms the losses and their weights; the first term's rewards feed the reward metrics
  * @param beta temperature of the implicit reward (DPO beta, IPO tau, ORPO lambda, SimPO beta)
- * @param labelSmoothing cDPO / robust DPO label noise epsilon, in [0, 0.5)
+ * @param labelSmoothing label noise epsilon in [0, 0.5) of sigmoid (cDPO, as TRL <= 0.28), robust
+ *     and simpo; hinge, ipo, sigmoid_norm and orpo ignore it
  * @param simpoGamma SimPO target reward margin gamma
  * @param desirableWeight KTO lambda_D
  * @param undesirableWeight KTO lambda_U
@@ -40,14 +43,14 @@ public record LossConfig(
     boolean hasPairwiseOnly =
         terms.stream().anyMatch(t -> t.type().pairwise() && t.type() != LossType.SFT);
     if (hasKto && hasPairwiseOnly) {
-      // KTO needs unary records with a mismatched-pair KL estimate; pair losses need pairs: one
-      // batch cannot feed both
+      // KTO trains unary records, the pair losses pairs; each micro-batch is of one kind, but one
+      // objective mixing both would rank a window's records by two different rewards
       throw new IllegalArgumentException(
           "kto cannot be combined with pairwise losses (sft can be mixed into either)");
     }
   }
 
-  /** TRL defaults: beta 0.1, no smoothing, SimPO gamma 0.5, KTO weights 1. */
+  /** TRL's defaults: beta 0.1, no smoothing, SimPO gamma 0.5, KTO weights 1. */
   public static LossConfig of(LossType... types) {
     return new LossConfig(
         java.util.Arrays.stream(types).map(t -> new LossTerm(t, 1.0)).toList(),
@@ -82,12 +85,6 @@ public record LossConfig(
 
   /** True when some term needs reference-model log-probs (SimPO, ORPO and SFT do not). */
   public boolean needsReference() {
-    return terms.stream()
-        .anyMatch(
-            t ->
-                switch (t.type()) {
-                  case SIMPO, ORPO, SFT -> false;
-                  default -> true;
-                });
+    return terms.stream().anyMatch(t -> t.type().needsReference());
   }
 }

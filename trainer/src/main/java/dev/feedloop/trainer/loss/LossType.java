@@ -28,6 +28,19 @@ public enum LossType {
     return pairwise;
   }
 
+  /** Whether the loss applies to unary records: KTO, and SFT on the desirable completions. */
+  public boolean unary() {
+    return this == KTO || this == SFT;
+  }
+
+  /** Whether the loss compares the policy with the reference (SimPO, ORPO and SFT do not). */
+  public boolean needsReference() {
+    return switch (this) {
+      case SIMPO, ORPO, SFT -> false;
+      default -> true;
+    };
+  }
+
   /** The lower-case name TRL and the CLI use, e.g. {@code sigmoid_norm}. */
   public String trlName() {
     return name().toLowerCase(Locale.ROOT);

@@ -7,8 +7,32 @@ import ai.djl.nn.Activation;
  * The preference losses as pure functions over per-sequence log-probs (shape (B)); each returns
  * per-sequence losses (shape (B)) unless it says otherwise. Notation: pi = policy log-prob (sum
  * over completion tokens), ref = reference log-prob, n = completion token count, w = chosen, l =
- * rejected, h = (pi_w - pi_l) - (ref_w - ref_l). Formulas follow the papers and TRL's dpo_trainer /
- * cpo_trainer / orpo_trainer / kto_trainer.
+ * rejected, h = (pi_w - pi_l) - (ref_w - ref_l).
+ *
+ * <p>Formulas follow the papers and TRL (huggingface/trl) with a stated version, since TRL changed
+ * two conventions in its DPO rewrite (PR #3906, released in 0.29.0): before it, {@code sigmoid}
+ * took {@code label_smoothing} (cDPO) and IPO averaged the log-probs themselves, so its reward
+ * metrics were per-token too; from 0.29 {@code sigmoid} ignores label smoothing and IPO's reward
+ * metrics are sequence sums. Per loss:
+ *
+ * <ul>
+ *   <li>sigmoid: DPO with cDPO label smoothing inside the log-sigmoids, TRL 0.x up to 0.28 ({@code
+ *       dpo_loss}, loss_type "sigmoid"); with label smoothing 0 (the default) every TRL version.
+ *   <li>robust: every TRL version checked (0.26 to 1.9).
+ *   <li>hinge: every TRL version checked; label smoothing unused.
+ *   <li>ipo: the loss on per-token means as every TRL version since 0.x computes it.
+ *   <li>sigmoid_norm: TRL 1.4 and later (added there, PR #5406).
+ *   <li>simpo: TRL's CPOTrainer (loss_type "simpo"), label smoothing as cDPO, every version
+ *       checked.
+ *   <li>orpo: the odds-ratio term as TRL's ORPOTrainer, but the NLL added to it is the token mean
+ *       over the chosen completion only (as {@link #sftNll}); TRL's ORPOTrainer takes it over
+ *       prompt and completion tokens (every version checked), so with long prompts the two differ.
+ *   <li>sft: TRL's DPOTrainer {@code sft} / {@code rpo_alpha} NLL, a token mean over chosen
+ *       completion tokens, every version checked.
+ *   <li>kto: TRL's KTOTrainer: the KL reference point from mismatched pairs (completions rotated by
+ *       one in the batch), clamped at 0 and detached, every version checked; here the estimate is
+ *       per micro-batch, TRL's per (gathered) batch.
+ * </ul>
  */
 public final class PreferenceLosses {
   private PreferenceLosses() {}
@@ -43,7 +67,7 @@ public final class PreferenceLosses {
   }
 
   // DPO (Rafailov et al. 2023, eq. 7) with cDPO label smoothing eps: -(1-eps) log s(beta h) - eps
-  // log s(-beta h)
+  // log s(-beta h). TRL <= 0.28 smooths "sigmoid" this way; TRL >= 0.29 ignores eps for it.
   public static NDArray sigmoid(NDArray h, double beta, double labelSmoothing) {
     NDArray scaled = h.mul((float) beta);
     NDArray loss = logSigmoid(scaled).mul((float) -(1 - labelSmoothing));
@@ -53,7 +77,9 @@ public final class PreferenceLosses {
     return loss;
   }
 
-  // Robust DPO (Chowdhury et al. 2024): (-(1-eps) log s(beta h) + eps log s(-beta h)) / (1 - 2 eps)
+  // Robust DPO (Chowdhury et al. 2024): (-(1-eps) log s(beta h) + eps log s(-beta h)) / (1 - 2
+  // eps),
+  // as TRL 0.26 to 1.9
   public static NDArray robust(NDArray h, double beta, double labelSmoothing) {
     NDArray scaled = h.mul((float) beta);
     NDArray numerator =
@@ -68,12 +94,13 @@ public final class PreferenceLosses {
     return Activation.relu(h.mul((float) -beta).add(1f));
   }
 
-  // IPO (Azar et al. 2023, eq. 17) on per-token means as TRL does: (h_norm - 1/(2 beta))^2
+  // IPO (Azar et al. 2023, eq. 17) on per-token means as TRL does (0.x and 1.x alike): (h_norm -
+  // 1/(2 beta))^2
   public static NDArray ipo(NDArray normalizedH, double beta) {
     return normalizedH.sub((float) (1 / (2 * beta))).square();
   }
 
-  // Length-normalised DPO (TRL sigmoid_norm): -log s(beta h_norm)
+  // Length-normalised DPO (TRL >= 1.4 sigmoid_norm): -log s(beta h_norm)
   public static NDArray sigmoidNorm(NDArray normalizedH, double beta) {
     return logSigmoid(normalizedH.mul((float) beta)).neg();
   }
@@ -104,14 +131,15 @@ public final class PreferenceLosses {
     return capped.sub(capped.exp().neg().add(1f).log());
   }
 
-  // ORPO odds-ratio term per pair: -beta log s(log odds_w - log odds_l); ORPO's total adds
-  // nll(chosen) (see sft)
+  // ORPO odds-ratio term per pair: -beta log s(log odds_w - log odds_l), as TRL's ORPOTrainer.
+  // ORPO's total adds nll(chosen) (see sft): here over completion tokens only, where TRL's
+  // ORPOTrainer (0.26 to 1.9) averages over prompt and completion tokens.
   public static NDArray orpoOddsRatioTerm(NDArray logOddsRatio, double beta) {
     return logSigmoid(logOddsRatio).mul((float) -beta);
   }
 
-  // SFT / NLL on chosen as TRL computes it: a token-level mean, -sum_b pi_w / sum_b n_w. Returns a
-  // scalar.
+  // SFT / NLL on chosen as TRL's DPOTrainer computes it (loss_type "sft", rpo_alpha; 0.26 to
+  // 1.9): a token-level mean over completion tokens, -sum_b pi_w / sum_b n_w. Returns a scalar.
   public static NDArray sftNll(NDArray policyLogps, NDArray tokens) {
     return policyLogps.sum().neg().div(tokens.sum().maximum(1f));
   }
@@ -119,7 +147,8 @@ public final class PreferenceLosses {
   /**
    * KTO reference point z0 (Ethayarajh et al. 2024): the KL estimate mean(pi - ref) over mismatched
    * prompt/completion pairs of the batch, clamped at 0 and detached so that no gradient flows
-   * through it. Returns a scalar, 0 when no mismatched pairs are given.
+   * through it, as TRL's KTOTrainer (0.26 to 1.9). Returns a scalar, 0 when no mismatched pairs are
+   * given.
    */
   public static NDArray ktoReferencePoint(
       NDArray policyMismatched, NDArray referenceMismatched, NDArray like) {

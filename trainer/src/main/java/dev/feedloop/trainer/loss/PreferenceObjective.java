@@ -2,13 +2,21 @@ package dev.feedloop.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The weighted sum of the configured losses over one batch, plus TRL-named metrics. Reward metrics
- * come from the first term: reference-based losses report beta (pi - ref) (per-token means for IPO,
- * as TRL averages the log-probs for it), reference-free ones (SimPO, ORPO) report beta * pi / n as
- * TRL's CPO/ORPO do.
+ * The weighted sum of the configured losses over one batch, plus TRL-named metrics. A batch is of
+ * one kind: a batch of pairs trains the pairwise terms and SFT on the chosen answers ({@link
+ * #pairTerms}), a batch of unary records KTO and SFT on the desirable completions ({@link
+ * #unaryTerms}).
+ *
+ * <p>Reward metrics come from the first term of the batch's kind: reference-based losses report
+ * beta (pi - ref); for IPO these are per-token means, beta (pi - ref) / n, as TRL 0.x up to 0.28
+ * reports them (it averaged the log-probs themselves for IPO; TRL 0.29 and later report sequence
+ * sums for IPO too). Reference-free losses (SimPO, ORPO) report beta * pi / n as TRL's CPOTrainer
+ * and ORPOTrainer do. The other metric names and definitions are TRL's DPOTrainer / KTOTrainer
+ * ones.
  */
 public final class PreferenceObjective {
   private final LossConfig config;
@@ -21,23 +29,49 @@ public final class PreferenceObjective {
     return config;
   }
 
+  /** The terms a batch of pairs trains: the pairwise losses, and SFT on the chosen answers. */
+  public List<LossTerm> pairTerms() {
+    return config.terms().stream().filter(t -> t.type().pairwise()).toList();
+  }
+
+  /** The terms a batch of unary records trains: KTO, and SFT on the desirable completions. */
+  public List<LossTerm> unaryTerms() {
+    return config.terms().stream().filter(t -> t.type().unary()).toList();
+  }
+
+  /** Whether a batch of pairs has a loss under this objective. */
+  public boolean trainsPairs() {
+    return !pairTerms().isEmpty();
+  }
+
+  /** Whether a batch of unary records has a loss under this objective. */
+  public boolean trainsUnary() {
+    return !unaryTerms().isEmpty();
+  }
+
+  /** Whether the losses of pairs need reference log-probs. */
+  public boolean pairsNeedReference() {
+    return pairTerms().stream().anyMatch(t -> t.type().needsReference());
+  }
+
   /**
    * The loss of a batch of pairs; its arrays are created in the manager of {@code
    * batch.policyChosen()}.
    */
   public LossResult pairLoss(PairLogps batch) {
-    if (config.unary()) {
+    List<LossTerm> terms = pairTerms();
+    if (terms.isEmpty()) {
       throw new IllegalStateException(
           "the objective " + config.terms() + " trains on unary records, not pairs");
     }
-    if (config.needsReference() && !batch.hasReference()) {
-      throw new IllegalArgumentException("losses " + config.terms() + " need reference log-probs");
+    if (pairsNeedReference() && !batch.hasReference()) {
+      throw new IllegalArgumentException("losses " + terms + " need reference log-probs");
     }
     double beta = config.beta();
     Map<String, Double> metrics = new LinkedHashMap<>();
     NDArray total = null;
     boolean nllLogged = false;
-    for (LossTerm term : config.terms()) {
+    for (LossTerm term : terms) {
       NDArray termLoss =
           switch (term.type()) {
             case SIGMOID ->
@@ -75,20 +109,19 @@ public final class PreferenceObjective {
             }
             case SFT -> PreferenceLosses.sftNll(batch.policyChosen(), batch.chosenTokens());
             case KTO ->
-                throw new IllegalStateException(
-                    "unreachable: kto is rejected by LossConfig for pairs");
+                throw new IllegalStateException("unreachable: kto is not among the pair terms");
           };
       if (term.type() == LossType.SFT || term.type() == LossType.ORPO) {
         nllLogged = true;
       }
-      if (config.terms().size() > 1) {
+      if (terms.size() > 1) {
         metrics.put("loss/" + term.type().trlName(), (double) termLoss.getFloat());
       }
       NDArray weighted = term.weight() == 1.0 ? termLoss : termLoss.mul((float) term.weight());
       total = total == null ? weighted : total.add(weighted);
     }
     metrics.put("loss", (double) total.getFloat());
-    putPairRewardMetrics(batch, config.terms().get(0).type(), metrics);
+    putPairRewardMetrics(batch, terms.get(0).type(), metrics);
     if (nllLogged) {
       metrics.put(
           "nll",
@@ -103,7 +136,8 @@ public final class PreferenceObjective {
    * completions).
    */
   public LossResult unaryLoss(UnaryLogps batch) {
-    if (!config.unary() && config.terms().stream().anyMatch(t -> t.type() != LossType.SFT)) {
+    List<LossTerm> terms = unaryTerms();
+    if (terms.isEmpty()) {
       throw new IllegalStateException(
           "the objective " + config.terms() + " trains on pairs, not unary records");
     }
@@ -113,7 +147,7 @@ public final class PreferenceObjective {
         PreferenceLosses.ktoReferencePoint(
             batch.policyMismatched(), batch.referenceMismatched(), batch.policy());
     NDArray total = null;
-    for (LossTerm term : config.terms()) {
+    for (LossTerm term : terms) {
       NDArray termLoss =
           switch (term.type()) {
             case KTO ->
@@ -130,9 +164,9 @@ public final class PreferenceObjective {
                     batch.policy().mul(batch.desirable()), batch.tokens().mul(batch.desirable()));
             default ->
                 throw new IllegalStateException(
-                    "unreachable: " + term.type().trlName() + " is pairwise");
+                    "unreachable: " + term.type().trlName() + " is not among the unary terms");
           };
-      if (config.terms().size() > 1) {
+      if (terms.size() > 1) {
         metrics.put("loss/" + term.type().trlName(), (double) termLoss.getFloat());
       }
       NDArray weighted = term.weight() == 1.0 ? termLoss : termLoss.mul((float) term.weight());

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
 import dev.feedloop.model.lora.LoraAdapter;
+import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.schemas.ChatMessage;
 import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.TruncationConfig;
@@ -15,7 +16,6 @@ import dev.feedloop.trainer.loss.LossTerm;
 import dev.feedloop.trainer.loss.LossType;
 import dev.feedloop.trainer.optim.AdamWConfig;
 import dev.feedloop.trainer.optim.ScheduleType;
-import dev.feedloop.trainer.run.LoraSettings;
 import dev.feedloop.trainer.run.MetricsJsonl;
 import dev.feedloop.trainer.run.ReferenceKind;
 import dev.feedloop.trainer.run.StepMetrics;
@@ -63,38 +63,37 @@ class DpoOnTinyModelTest {
     }
 
     TrainingConfig config =
-        new TrainingConfig(
-            List.of(data),
-            null,
-            ShippedModel.directory(),
-            directory.resolve("run"),
-            new LossConfig(
-                List.of(new LossTerm(LossType.SIGMOID, 1.0), new LossTerm(LossType.SFT, 1.0)),
-                0.1,
-                0,
-                0.5,
-                1,
-                1),
-            2e-3,
-            AdamWConfig.withWeightDecay(0),
-            0,
-            0.1,
-            ScheduleType.COSINE,
-            2,
-            0,
-            8,
-            1,
-            1.0,
-            1,
-            new TruncationConfig(256, 128, TruncationMode.KEEP_END, false),
-            0.2,
-            0,
-            4,
-            new LoraSettings(8, 16, 0, LoraSettings.ALL_PROJECTIONS.subList(0, 4)),
-            ReferenceKind.BASE,
-            null,
-            null,
-            "cpu");
+        TrainingConfig.builder()
+            .dataFiles(List.of(data))
+            .modelDirectory(ShippedModel.directory())
+            .outputDirectory(directory.resolve("run"))
+            .loss(
+                new LossConfig(
+                    List.of(new LossTerm(LossType.SIGMOID, 1.0), new LossTerm(LossType.SFT, 1.0)),
+                    0.1,
+                    0,
+                    0.5,
+                    1,
+                    1))
+            .learningRate(2e-3)
+            .optimizer(AdamWConfig.withWeightDecay(0))
+            .warmupSteps(0)
+            .warmupRatio(0.1)
+            .schedule(ScheduleType.COSINE)
+            .epochs(2)
+            .maxSteps(0)
+            .batchSize(8)
+            .gradientAccumulation(1)
+            .maxGradNorm(1.0)
+            .seed(1)
+            .truncation(new TruncationConfig(256, 128, TruncationMode.KEEP_END, false))
+            .evalFraction(0.2)
+            .evalSteps(0)
+            .loggingSteps(4)
+            .lora(LoraConfig.of(8, 16, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj")))
+            .reference(ReferenceKind.BASE)
+            .device("cpu")
+            .build();
     TrainingSummary summary = new LoraPreferenceTrainer(line -> {}).train(config);
 
     assertThat(summary.lastEvalMetrics().get("rewards/accuracies"))

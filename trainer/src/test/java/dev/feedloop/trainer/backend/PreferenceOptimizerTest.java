@@ -13,6 +13,7 @@ import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.Conversions;
 import dev.feedloop.trainer.data.PreferencePair;
 import dev.feedloop.trainer.data.TokenizedPair;
+import dev.feedloop.trainer.data.TokenizedUnary;
 import dev.feedloop.trainer.data.Truncation;
 import dev.feedloop.trainer.data.TruncationConfig;
 import dev.feedloop.trainer.data.TruncationStats;
@@ -32,6 +33,7 @@ import dev.feedloop.trainer.tiny.ShippedModel;
 import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -156,7 +158,7 @@ class PreferenceOptimizerTest {
                 LossConfig.of(LossType.SIGMOID),
                 ReferenceLogpsCache.inMemory("test"))) {
       LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, adapter, null, null);
-      List<List<?>> batches = PreferenceOptimizer.microBatches(tokenized(scorer, pairs(8)), 4);
+      List<MicroBatch> batches = PreferenceOptimizer.microBatches(tokenized(scorer, pairs(8)), 4);
       optimizer.step(batches, 1e-3); // the first step creates the optimizer's moments
       int arrays = model.model().manager().getManagedArrays().size();
       for (int step = 0;
@@ -227,6 +229,74 @@ class PreferenceOptimizerTest {
   }
 
   @Test
+  void aWindowOfPairsAndUnaryRecordsTrainsOnEveryRecord() {
+    try (LoraAdapter adapter = freshAdapter();
+        PreferenceOptimizer optimizer =
+            optimizer(
+                LoraPolicyScorer.forModel(model, adapter, null, null),
+                LossConfig.of(LossType.SIGMOID, LossType.SFT),
+                ReferenceLogpsCache.inMemory("test"))) {
+      LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, adapter, null, null);
+      Truncation truncation = new Truncation(TruncationConfig.none(), new TruncationStats());
+      List<TokenizedPair> pairs =
+          LoraPreferenceTrainer.tokenizePairs(pairs(10), scorer.tokenizer(), truncation);
+      List<TokenizedUnary> unary =
+          LoraPreferenceTrainer.tokenizeUnary(
+              Conversions.pairsToUnary(new SyntheticChatCorpus().preferencePairs(22, 3, ATHENE)),
+              scorer.tokenizer(),
+              truncation);
+      TokenizedRecords window = new TokenizedRecords(pairs, unary);
+      assertThat(window.size()).isEqualTo(16);
+
+      // pairs train DPO + SFT, unary records the SFT term that applies to them; the step says how
+      // many records of each kind it saw
+      List<Map<String, Double>> steps = new ArrayList<>();
+      optimizer.trainWindow(
+          window,
+          PreferenceOptimizer.Passes.of(1),
+          new LearningRateSchedule(1e-3, 0, 0, ScheduleType.CONSTANT),
+          new TrainingRandom(3),
+          (step, metrics) -> steps.add(metrics));
+      assertThat(steps).hasSize(3); // 10 pairs and 6 unary records in batches of 8: 2 + 1
+      double pairsSeen =
+          steps.stream().mapToDouble(m -> m.getOrDefault("records/pairs", 0.0)).sum();
+      double unarySeen =
+          steps.stream().mapToDouble(m -> m.getOrDefault("records/unary", 0.0)).sum();
+      assertThat(pairsSeen).isEqualTo(10.0);
+      assertThat(unarySeen).isEqualTo(6.0);
+      assertThat(steps).allMatch(m -> Double.isFinite(m.get("loss")));
+    }
+  }
+
+  @Test
+  void recordsTheObjectiveHasNoLossForAreRefusedBeforeAnyStep() {
+    try (LoraAdapter adapter = freshAdapter();
+        PreferenceOptimizer optimizer =
+            optimizer(
+                LoraPolicyScorer.forModel(model, adapter, null, null),
+                LossConfig.of(LossType.SIGMOID),
+                ReferenceLogpsCache.inMemory("test"))) {
+      LoraPolicyScorer scorer = LoraPolicyScorer.forModel(model, adapter, null, null);
+      Truncation truncation = new Truncation(TruncationConfig.none(), new TruncationStats());
+      TokenizedRecords window =
+          new TokenizedRecords(
+              LoraPreferenceTrainer.tokenizePairs(pairs(4), scorer.tokenizer(), truncation),
+              LoraPreferenceTrainer.tokenizeUnary(
+                  Conversions.pairsToUnary(pairs(1)), scorer.tokenizer(), truncation));
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  optimizer.trainWindow(
+                      window,
+                      1,
+                      new LearningRateSchedule(1e-3, 0, 0, ScheduleType.CONSTANT),
+                      new TrainingRandom(1)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("no loss for unary records, but 2 were given");
+      assertThat(optimizer.optimizerSteps()).isZero();
+    }
+  }
+
+  @Test
   void referencePreviousMeasuresRewardsAgainstTheGivenAdapter() throws IOException {
     Path adapterDir = directory.resolve("previous");
     try (LoraAdapter adapter = freshAdapter();
@@ -248,34 +318,29 @@ class PreferenceOptimizerTest {
     LoraPreferenceTrainer trainer = new LoraPreferenceTrainer(line -> {});
     Map<String, Double> againstItself =
         trainer.evaluate(
-            new EvaluationConfig(
-                List.of(data),
-                null,
-                ShippedModel.directory(),
-                adapterDir,
-                LossConfig.of(LossType.SIGMOID),
-                8,
-                TruncationConfig.none(),
-                ReferenceKind.PREVIOUS,
-                adapterDir,
-                null,
-                null,
-                "cpu"));
+            EvaluationConfig.builder()
+                .dataFiles(List.of(data))
+                .modelDirectory(ShippedModel.directory())
+                .adapter(adapterDir)
+                .loss(LossConfig.of(LossType.SIGMOID))
+                .batchSize(8)
+                .truncation(TruncationConfig.none())
+                .reference(ReferenceKind.PREVIOUS)
+                .referenceAdapter(adapterDir)
+                .device("cpu")
+                .build());
     Map<String, Double> againstBase =
         trainer.evaluate(
-            new EvaluationConfig(
-                List.of(data),
-                null,
-                ShippedModel.directory(),
-                adapterDir,
-                LossConfig.of(LossType.SIGMOID),
-                8,
-                TruncationConfig.none(),
-                ReferenceKind.BASE,
-                null,
-                null,
-                null,
-                "cpu"));
+            EvaluationConfig.builder()
+                .dataFiles(List.of(data))
+                .modelDirectory(ShippedModel.directory())
+                .adapter(adapterDir)
+                .loss(LossConfig.of(LossType.SIGMOID))
+                .batchSize(8)
+                .truncation(TruncationConfig.none())
+                .reference(ReferenceKind.BASE)
+                .device("cpu")
+                .build());
     // policy == reference: every implicit reward is 0 and the DPO loss is log 2
     assertThat(againstItself.get("rewards/chosen")).isCloseTo(0.0, within(1e-4));
     assertThat(againstItself.get("rewards/margins")).isCloseTo(0.0, within(1e-4));
