@@ -5,20 +5,19 @@ import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
 import dev.feedloop.trainer.data.ChatTokenizer;
 import dev.feedloop.trainer.data.Conversions;
 import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.data.EvalSplit;
 import dev.feedloop.trainer.data.ImportResult;
 import dev.feedloop.trainer.data.PreferenceImporter;
-import dev.feedloop.trainer.data.PreferencePair;
 import dev.feedloop.trainer.data.TokenizedPair;
 import dev.feedloop.trainer.data.TokenizedUnary;
 import dev.feedloop.trainer.data.Truncation;
 import dev.feedloop.trainer.data.TruncationConfig;
 import dev.feedloop.trainer.data.TruncationStats;
-import dev.feedloop.trainer.data.UnaryRecord;
-import dev.feedloop.trainer.data.ValidationConfig;
 import dev.feedloop.trainer.loss.LossConfig;
 import dev.feedloop.trainer.loss.PreferenceObjective;
 import dev.feedloop.trainer.optim.GradientAccumulation;
@@ -303,7 +302,7 @@ public final class LoraPreferenceTrainer {
   }
 
   static ImportResult importData(List<Path> files, DatasetFormat format) {
-    return new PreferenceImporter(format, false, ValidationConfig.defaults()).importFiles(files);
+    return PreferenceImporter.builder().format(format).build().importFiles(files);
   }
 
   static ReferenceLogpsCache openCache(Path directory, String fingerprint) {
@@ -330,10 +329,9 @@ public final class LoraPreferenceTrainer {
     TruncationStats stats = new TruncationStats();
     Truncation truncation = new Truncation(limits, stats);
     if (loss.unary()) {
-      List<UnaryRecord> unary = new ArrayList<>(data.unary());
+      List<UnaryFeedback> unary = new ArrayList<>(data.unary());
       unary.addAll(Conversions.pairsToUnary(data.pairs()));
-      EvalSplit.Split<UnaryRecord> split =
-          EvalSplit.split(unary, UnaryRecord::contentHash, evalFraction, seed);
+      EvalSplit.Split<UnaryFeedback> split = EvalSplit.unary(unary, evalFraction, seed);
       return new Split(
           TokenizedRecords.ofUnary(tokenizeUnary(split.train(), tokenizer, truncation)),
           TokenizedRecords.ofUnary(tokenizeUnary(split.eval(), tokenizer, truncation)),
@@ -356,7 +354,7 @@ public final class LoraPreferenceTrainer {
   }
 
   public static List<TokenizedUnary> tokenizeUnary(
-      List<UnaryRecord> records, ChatTokenizer tokenizer, Truncation truncation) {
+      List<UnaryFeedback> records, ChatTokenizer tokenizer, Truncation truncation) {
     List<TokenizedUnary> out = new ArrayList<>();
     records.forEach(record -> truncation.tokenize(record, tokenizer).ifPresent(out::add));
     return out;

@@ -1,14 +1,15 @@
 package dev.feedloop.trainer.cli;
 
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.rules.RecordLimits;
 import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.Conversions;
 import dev.feedloop.trainer.data.DatasetFormat;
-import dev.feedloop.trainer.data.ImportIssue;
 import dev.feedloop.trainer.data.ImportResult;
+import dev.feedloop.trainer.data.ImportedRecords;
 import dev.feedloop.trainer.data.PreferenceImporter;
-import dev.feedloop.trainer.data.PreferencePair;
-import dev.feedloop.trainer.data.UnaryRecord;
-import dev.feedloop.trainer.data.ValidationConfig;
+import dev.feedloop.trainer.data.RecordDecision;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Convert preference data (TRL standard/conversational, HH-RLHF, UltraFeedback, KTO, OpenAI, ranked) "
-            + "to canonical JSONL, validating it and printing counts by reason.")
+            + "to canonical JSONL, validating it with the rules feedback-streams applies to live feedback "
+            + "and printing counts by reason code.")
 final class ImportCommand implements Callable<Integer> {
   enum Target {
     AS_IS,
@@ -58,18 +60,33 @@ final class ImportCommand implements Callable<Integer> {
   boolean strict;
 
   @Option(
-      names = "--near-duplicate-threshold",
-      defaultValue = "0.95",
+      names = "--similarity-threshold",
+      defaultValue = "" + RecordLimits.DEFAULT_SIMILARITY_THRESHOLD,
       description =
-          "Reject pairs whose word-level similarity (1 - normalised word Levenshtein) is at least this; "
-              + "1 disables (default: ${DEFAULT-VALUE}).")
-  double nearDuplicateThreshold;
+          "Reject pairs whose chosen and rejected texts have a character-trigram similarity of at least "
+              + "this, in (0, 1]; the same rule and default as feedback-streams (default: ${DEFAULT-VALUE}).")
+  double similarityThreshold;
 
   @Option(
       names = "--max-prompt-chars",
-      defaultValue = "0",
-      description = "Reject prompts longer than this many characters (0 = no limit).")
+      defaultValue = "" + RecordLimits.DEFAULT_MAX_PROMPT_CHARS,
+      description =
+          "Reject prompts longer than this many characters, all messages together (default: ${DEFAULT-VALUE}).")
   int maxPromptChars;
+
+  @Option(
+      names = "--max-completion-chars",
+      defaultValue = "" + RecordLimits.DEFAULT_MAX_COMPLETION_CHARS,
+      description =
+          "Reject answers (chosen, rejected or unary) longer than this many characters (default: ${DEFAULT-VALUE}).")
+  int maxCompletionChars;
+
+  @Option(
+      names = "--model-id",
+      defaultValue = ImportedRecords.DEFAULT_MODEL_ID,
+      description =
+          "The model_id of the imported records: the model they are meant to train (default: ${DEFAULT-VALUE}).")
+  String modelId;
 
   @Option(
       names = "--to",
@@ -89,12 +106,23 @@ final class ImportCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     DatasetFormat forced = format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(format);
-    ValidationConfig validation =
-        new ValidationConfig(nearDuplicateThreshold, maxPromptChars, ValidationConfig.characters());
-    ImportResult result = new PreferenceImporter(forced, strict, validation).importFiles(inputs);
+    RecordLimits limits =
+        RecordLimits.builder()
+            .similarityThreshold(similarityThreshold)
+            .maxPromptChars(maxPromptChars)
+            .maxCompletionChars(maxCompletionChars)
+            .build();
+    ImportResult result =
+        PreferenceImporter.builder()
+            .format(forced)
+            .strict(strict)
+            .limits(limits)
+            .modelId(modelId)
+            .build()
+            .importFiles(inputs);
 
     List<PreferencePair> pairs = new ArrayList<>(result.pairs());
-    List<UnaryRecord> unary = new ArrayList<>(result.unary());
+    List<UnaryFeedback> unary = new ArrayList<>(result.unary());
     switch (target) {
       case PAIRS -> {
         pairs.addAll(Conversions.unaryToPairs(unary, maxPairsPerPrompt));
@@ -109,8 +137,9 @@ final class ImportCommand implements Callable<Integer> {
     CanonicalJsonl.write(output, pairs, unary);
 
     out.print(result.summary());
-    int listed = Math.min(20, result.issues().size());
-    for (ImportIssue issue : result.issues().subList(0, listed)) {
+    List<RecordDecision> issues = result.issues();
+    int listed = Math.min(20, issues.size());
+    for (RecordDecision issue : issues.subList(0, listed)) {
       out.println("  " + issue);
     }
     if (listed < result.totalRejected()) {

@@ -5,6 +5,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.rules.RecordLimits;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,20 +17,36 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The project's canonical training-record file: JSON Lines, one record per line, e.g.
+ * The project's canonical training-record file: JSON Lines, one Avro {@link PreferencePair} or
+ * {@link UnaryFeedback} per line, its fields under their schema names ({@code created_at} as an
+ * ISO-8601 instant, null fields left out) after a {@code kind}, e.g.
  *
  * <pre>
- * {"kind":"pair","prompt":[{"role":"user","content":"Hi"}],"chosen":"Hello!","rejected":"What.","weight":1.0,"metadata":{}}
- * {"kind":"unary","prompt":[{"role":"user","content":"Hi"}],"completion":"Hello!","desirable":true,"metadata":{}}
+ * {"kind":"pair","pair_id":"import:5d0c…","prompt_hash":"9a1f…","model_id":"imported","prompt":[{"role":"user","content":"Hi"}],"chosen":"Hello!","rejected":"What.","source":"IMPORT","weight":1.0,"created_at":"2025-01-31T12:00:00Z"}
+ * {"kind":"unary","record_id":"import:77e2…","prompt_hash":"9a1f…","model_id":"imported","prompt":[{"role":"user","content":"Hi"}],"completion":"Hello!","desirable":true,"weight":1.0,"created_at":"2025-01-31T12:00:00Z"}
  * </pre>
+ *
+ * Reading a line back gives the same record. Lines without ids, hash, model or time (older files,
+ * hand-written ones) are completed as any imported record is.
  */
 public final class CanonicalJsonl {
   private static final Gson GSON =
       new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
 
+  /**
+   * Reading back applies only the rules no training record may break (content present, sides
+   * different): what was written was validated when it was made, possibly under other limits.
+   */
+  private static final RecordLimits READ_BACK_LIMITS =
+      RecordLimits.builder()
+          .similarityThreshold(1.0)
+          .maxPromptChars(Integer.MAX_VALUE)
+          .maxCompletionChars(Integer.MAX_VALUE)
+          .build();
+
   private CanonicalJsonl() {}
 
-  public static void write(Path file, List<PreferencePair> pairs, List<UnaryRecord> unary) {
+  public static void write(Path file, List<PreferencePair> pairs, List<UnaryFeedback> unary) {
     try {
       if (file.getParent() != null) {
         Files.createDirectories(file.getParent());
@@ -37,7 +56,7 @@ public final class CanonicalJsonl {
           writer.write(GSON.toJson(toJson(pair)));
           writer.newLine();
         }
-        for (UnaryRecord record : unary) {
+        for (UnaryFeedback record : unary) {
           writer.write(GSON.toJson(toJson(record)));
           writer.newLine();
         }
@@ -49,32 +68,61 @@ public final class CanonicalJsonl {
 
   /** Reads a canonical file strictly: any malformed line fails with its line number. */
   public static ImportResult read(Path file) {
-    return new PreferenceImporter(
-            DatasetFormat.CANONICAL,
-            true,
-            new ValidationConfig(1.0, 0, ValidationConfig.characters()))
+    return PreferenceImporter.builder()
+        .format(DatasetFormat.CANONICAL)
+        .strict(true)
+        .limits(READ_BACK_LIMITS)
+        .build()
         .importFiles(List.of(file));
   }
 
   public static JsonObject toJson(PreferencePair pair) {
     JsonObject json = new JsonObject();
     json.addProperty("kind", "pair");
-    json.add("prompt", messages(pair.prompt()));
-    json.addProperty("chosen", pair.chosen());
-    json.addProperty("rejected", pair.rejected());
-    json.addProperty("weight", pair.weight());
-    json.add("metadata", GSON.toJsonTree(pair.metadata()));
+    json.addProperty("pair_id", pair.getPairId());
+    json.addProperty("prompt_hash", pair.getPromptHash());
+    json.addProperty("model_id", pair.getModelId());
+    json.add("prompt", messages(pair.getPrompt()));
+    json.addProperty("chosen", pair.getChosen());
+    json.addProperty("rejected", pair.getRejected());
+    json.addProperty("source", pair.getSource().name());
+    addIfPresent(json, "chosen_generation_id", pair.getChosenGenerationId());
+    addIfPresent(json, "rejected_generation_id", pair.getRejectedGenerationId());
+    addIfPresent(json, "chosen_adapter_version", pair.getChosenAdapterVersion());
+    addIfPresent(json, "rejected_adapter_version", pair.getRejectedAdapterVersion());
+    addIfPresent(json, "user_id", pair.getUserId());
+    json.addProperty("weight", pair.getWeight());
+    json.addProperty("created_at", pair.getCreatedAt().toString());
     return json;
   }
 
-  public static JsonObject toJson(UnaryRecord record) {
+  public static JsonObject toJson(UnaryFeedback record) {
     JsonObject json = new JsonObject();
     json.addProperty("kind", "unary");
-    json.add("prompt", messages(record.prompt()));
-    json.addProperty("completion", record.completion());
-    json.addProperty("desirable", record.desirable());
-    json.add("metadata", GSON.toJsonTree(record.metadata()));
+    json.addProperty("record_id", record.getRecordId());
+    json.addProperty("prompt_hash", record.getPromptHash());
+    json.addProperty("model_id", record.getModelId());
+    json.add("prompt", messages(record.getPrompt()));
+    json.addProperty("completion", record.getCompletion());
+    json.addProperty("desirable", record.getDesirable());
+    addIfPresent(json, "generation_id", record.getGenerationId());
+    addIfPresent(json, "adapter_version", record.getAdapterVersion());
+    addIfPresent(json, "user_id", record.getUserId());
+    json.addProperty("weight", record.getWeight());
+    json.addProperty("created_at", record.getCreatedAt().toString());
     return json;
+  }
+
+  private static void addIfPresent(JsonObject json, String field, String value) {
+    if (value != null) {
+      json.addProperty(field, value);
+    }
+  }
+
+  private static void addIfPresent(JsonObject json, String field, Long value) {
+    if (value != null) {
+      json.addProperty(field, value);
+    }
   }
 
   private static JsonArray messages(List<ChatMessage> messages) {

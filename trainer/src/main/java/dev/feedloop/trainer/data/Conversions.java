@@ -1,57 +1,98 @@
 package dev.feedloop.trainer.data;
 
 import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.PairSource;
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.rules.RecordIds;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
-/** Conversions between pairwise, unary and ranked preference data. */
+/**
+ * Conversions between pairwise, unary and ranked preference data. A derived record keeps what its
+ * sources say about where they came from (model, generations, adapter versions, user, time) and
+ * gets the id of its content.
+ */
 public final class Conversions {
   private Conversions() {}
 
   /**
    * Each pair becomes a desirable record (its chosen answer) and an undesirable one (its rejected
-   * answer).
+   * answer), each with the pair's weight and the generation that produced that answer.
    */
-  public static List<UnaryRecord> pairsToUnary(List<PreferencePair> pairs) {
-    List<UnaryRecord> records = new ArrayList<>(pairs.size() * 2);
+  public static List<UnaryFeedback> pairsToUnary(List<PreferencePair> pairs) {
+    List<UnaryFeedback> records = new ArrayList<>(pairs.size() * 2);
     for (PreferencePair pair : pairs) {
-      records.add(new UnaryRecord(pair.prompt(), pair.chosen(), true, pair.metadata()));
-      records.add(new UnaryRecord(pair.prompt(), pair.rejected(), false, pair.metadata()));
+      records.add(
+          side(
+              pair,
+              pair.getChosen(),
+              true,
+              pair.getChosenGenerationId(),
+              pair.getChosenAdapterVersion()));
+      records.add(
+          side(
+              pair,
+              pair.getRejected(),
+              false,
+              pair.getRejectedGenerationId(),
+              pair.getRejectedAdapterVersion()));
     }
     return records;
+  }
+
+  private static UnaryFeedback side(
+      PreferencePair pair,
+      String completion,
+      boolean desirable,
+      String generationId,
+      Long adapterVersion) {
+    return UnaryFeedback.newBuilder()
+        .setRecordId(RecordIds.importedUnary(pair.getPrompt(), completion, desirable))
+        .setPromptHash(pair.getPromptHash())
+        .setModelId(pair.getModelId())
+        .setPrompt(pair.getPrompt())
+        .setCompletion(completion)
+        .setDesirable(desirable)
+        .setGenerationId(generationId)
+        .setAdapterVersion(adapterVersion)
+        .setUserId(pair.getUserId())
+        .setWeight(pair.getWeight())
+        .setCreatedAt(pair.getCreatedAt())
+        .build();
   }
 
   /**
    * Pairs every desirable completion of a prompt with every undesirable completion of the same
    * prompt (identical messages), in input order, at most {@code maxPairsPerPrompt} per prompt (0 =
    * no limit). Prompts with only one kind of feedback give no pair, and neither does an up- and a
-   * down-vote on the same text (it teaches nothing).
+   * down-vote on the same text (it teaches nothing). A pair is as old as its later record.
    */
   public static List<PreferencePair> unaryToPairs(
-      List<UnaryRecord> records, int maxPairsPerPrompt) {
-    Map<List<ChatMessage>, List<UnaryRecord>> byPrompt = new LinkedHashMap<>();
-    for (UnaryRecord record : records) {
-      byPrompt.computeIfAbsent(record.prompt(), prompt -> new ArrayList<>()).add(record);
+      List<UnaryFeedback> records, int maxPairsPerPrompt) {
+    Map<List<ChatMessage>, List<UnaryFeedback>> byPrompt = new LinkedHashMap<>();
+    for (UnaryFeedback record : records) {
+      byPrompt.computeIfAbsent(record.getPrompt(), prompt -> new ArrayList<>()).add(record);
     }
     List<PreferencePair> pairs = new ArrayList<>();
-    for (Map.Entry<List<ChatMessage>, List<UnaryRecord>> group : byPrompt.entrySet()) {
-      List<UnaryRecord> desirable =
-          group.getValue().stream().filter(UnaryRecord::desirable).toList();
-      List<UnaryRecord> undesirable =
-          group.getValue().stream().filter(r -> !r.desirable()).toList();
+    for (List<UnaryFeedback> group : byPrompt.values()) {
+      List<UnaryFeedback> desirable = group.stream().filter(UnaryFeedback::getDesirable).toList();
+      List<UnaryFeedback> undesirable = group.stream().filter(r -> !r.getDesirable()).toList();
       int made = 0;
       outer:
-      for (UnaryRecord good : desirable) {
-        for (UnaryRecord bad : undesirable) {
+      for (UnaryFeedback good : desirable) {
+        for (UnaryFeedback bad : undesirable) {
           if (maxPairsPerPrompt > 0 && made == maxPairsPerPrompt) {
             break outer;
           }
-          if (good.completion().strip().equals(bad.completion().strip())) {
+          if (good.getCompletion().strip().equals(bad.getCompletion().strip())) {
             continue;
           }
-          pairs.add(PreferencePair.of(group.getKey(), good.completion(), bad.completion()));
+          pairs.add(paired(good, bad));
           made++;
         }
       }
@@ -59,22 +100,38 @@ public final class Conversions {
     return pairs;
   }
 
+  private static PreferencePair paired(UnaryFeedback good, UnaryFeedback bad) {
+    Instant later =
+        good.getCreatedAt().isAfter(bad.getCreatedAt()) ? good.getCreatedAt() : bad.getCreatedAt();
+    return PreferencePair.newBuilder()
+        .setPairId(
+            RecordIds.importedPair(good.getPrompt(), good.getCompletion(), bad.getCompletion()))
+        .setPromptHash(good.getPromptHash())
+        .setModelId(good.getModelId())
+        .setPrompt(good.getPrompt())
+        .setChosen(good.getCompletion())
+        .setRejected(bad.getCompletion())
+        .setSource(PairSource.IMPORT)
+        .setChosenGenerationId(good.getGenerationId())
+        .setRejectedGenerationId(bad.getGenerationId())
+        .setChosenAdapterVersion(good.getAdapterVersion())
+        .setRejectedAdapterVersion(bad.getAdapterVersion())
+        .setUserId(Objects.equals(good.getUserId(), bad.getUserId()) ? good.getUserId() : null)
+        .setWeight(1.0)
+        .setCreatedAt(later)
+        .build();
+  }
+
   /**
    * A ranking of K answers (best first) gives its K(K-1)/2 pairs: answer i is preferred over every
    * answer j > i.
    */
   public static List<PreferencePair> rankingToPairs(
-      List<ChatMessage> prompt, List<String> answersBestFirst) {
+      ImportedRecords records, List<ChatMessage> prompt, List<String> answersBestFirst) {
     List<PreferencePair> pairs = new ArrayList<>();
     for (int better = 0; better < answersBestFirst.size(); better++) {
       for (int worse = better + 1; worse < answersBestFirst.size(); worse++) {
-        pairs.add(
-            new PreferencePair(
-                prompt,
-                answersBestFirst.get(better),
-                answersBestFirst.get(worse),
-                1.0,
-                Map.of("rank_chosen", (double) better, "rank_rejected", (double) worse)));
+        pairs.add(records.pair(prompt, answersBestFirst.get(better), answersBestFirst.get(worse)));
       }
     }
     return pairs;
@@ -85,7 +142,7 @@ public final class Conversions {
    * pair.
    */
   public static List<PreferencePair> scoredToPairs(
-      List<ChatMessage> prompt, List<String> answers, double[] scores) {
+      ImportedRecords records, List<ChatMessage> prompt, List<String> answers, double[] scores) {
     List<PreferencePair> pairs = new ArrayList<>();
     for (int i = 0; i < answers.size(); i++) {
       for (int j = i + 1; j < answers.size(); j++) {
@@ -94,13 +151,7 @@ public final class Conversions {
         }
         int better = scores[i] > scores[j] ? i : j;
         int worse = better == i ? j : i;
-        pairs.add(
-            new PreferencePair(
-                prompt,
-                answers.get(better),
-                answers.get(worse),
-                1.0,
-                Map.of("score_chosen", scores[better], "score_rejected", scores[worse])));
+        pairs.add(records.pair(prompt, answers.get(better), answers.get(worse)));
       }
     }
     return pairs;
@@ -111,17 +162,28 @@ public final class Conversions {
    * estimated: record i's prompt with record (i - 1)'s completion (the batch rotated by one, as TRL
    * builds its KL dataset). A batch of one has no mismatched pair.
    */
-  public static List<UnaryRecord> mismatchedForKl(List<UnaryRecord> batch) {
+  public static List<UnaryFeedback> mismatchedForKl(List<UnaryFeedback> batch) {
     if (batch.size() < 2) {
       return List.of();
     }
-    List<UnaryRecord> mismatched = new ArrayList<>(batch.size());
+    List<UnaryFeedback> mismatched = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
-      UnaryRecord promptSource = batch.get(i);
-      UnaryRecord completionSource = batch.get((i + batch.size() - 1) % batch.size());
+      UnaryFeedback promptSource = batch.get(i);
+      String completion = batch.get((i + batch.size() - 1) % batch.size()).getCompletion();
       mismatched.add(
-          UnaryRecord.of(
-              promptSource.prompt(), completionSource.completion(), promptSource.desirable()));
+          UnaryFeedback.newBuilder()
+              .setRecordId(
+                  RecordIds.importedUnary(
+                      promptSource.getPrompt(), completion, promptSource.getDesirable()))
+              .setPromptHash(promptSource.getPromptHash())
+              .setModelId(promptSource.getModelId())
+              .setPrompt(promptSource.getPrompt())
+              .setCompletion(completion)
+              .setDesirable(promptSource.getDesirable())
+              .setUserId(promptSource.getUserId())
+              .setWeight(promptSource.getWeight())
+              .setCreatedAt(promptSource.getCreatedAt())
+              .build());
     }
     return mismatched;
   }

@@ -7,7 +7,10 @@ import java.util.Optional;
 
 /** The preference data formats the importer reads. */
 public enum DatasetFormat {
-  /** This project's own JSONL: {"kind":"pair"|"unary", "prompt":[messages], ...}. */
+  /**
+   * This project's own JSONL ({@link CanonicalJsonl}): {"kind":"pair"|"unary", "prompt":[messages],
+   * ...} plus the Avro record's fields by their schema names.
+   */
   CANONICAL,
   /**
    * TRL standard: {"prompt": str, "chosen": str, "rejected": str}; without "prompt" the shared
@@ -22,8 +25,8 @@ public enum DatasetFormat {
   /** Anthropic HH-RLHF: {"chosen": "\n\nHuman: ...\n\nAssistant: ...", "rejected": ...}. */
   HH_RLHF,
   /**
-   * UltraFeedback binarized: conversational chosen/rejected plus score_chosen / score_rejected
-   * (kept as metadata).
+   * UltraFeedback binarized: conversational chosen/rejected plus score_chosen / score_rejected (the
+   * scores only tell the format apart: the pair already says which answer won).
    */
   ULTRAFEEDBACK,
   /** Unpaired KTO: {"prompt", "completion", "label": bool}, strings or message lists. */

@@ -1,5 +1,8 @@
 package dev.feedloop.trainer.data;
 
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.rules.RecordIds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -7,7 +10,8 @@ import java.util.function.Function;
 /**
  * Splits records into train and held-out by a seeded hash of each record's content, so a record
  * lands on the same side whatever the file order or batch it arrives in (the online loop's held-out
- * slice stays held out).
+ * slice stays held out), and the same content from two sources (a data file and a user's choice)
+ * lands on the same side. The content hash is the one an imported record's id is made of.
  */
 public final class EvalSplit {
   private EvalSplit() {}
@@ -29,7 +33,26 @@ public final class EvalSplit {
 
   public static Split<PreferencePair> pairs(
       List<PreferencePair> pairs, double evalFraction, long seed) {
-    return split(pairs, PreferencePair::contentHash, evalFraction, seed);
+    return split(pairs, EvalSplit::contentHash, evalFraction, seed);
+  }
+
+  public static Split<UnaryFeedback> unary(
+      List<UnaryFeedback> records, double evalFraction, long seed) {
+    return split(records, EvalSplit::contentHash, evalFraction, seed);
+  }
+
+  static String contentHash(PreferencePair pair) {
+    return hexOf(RecordIds.importedPair(pair.getPrompt(), pair.getChosen(), pair.getRejected()));
+  }
+
+  static String contentHash(UnaryFeedback record) {
+    return hexOf(
+        RecordIds.importedUnary(record.getPrompt(), record.getCompletion(), record.getDesirable()));
+  }
+
+  // an imported record's id is "import:" followed by the SHA-256 of its content
+  private static String hexOf(String importedId) {
+    return importedId.substring(importedId.indexOf(':') + 1);
   }
 
   static boolean isEval(String hexHash, double evalFraction, long seed) {

@@ -1,12 +1,14 @@
 package dev.feedloop.trainer.data;
 
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
 import java.util.List;
 
 /**
  * What one source record turned into: usually one pair or one unary record; a ranking gives several
  * pairs.
  */
-public record ParsedRecords(List<PreferencePair> pairs, List<UnaryRecord> unary) {
+public record ParsedRecords(List<PreferencePair> pairs, List<UnaryFeedback> unary) {
   public ParsedRecords {
     pairs = List.copyOf(pairs);
     unary = List.copyOf(unary);
@@ -16,7 +18,7 @@ public record ParsedRecords(List<PreferencePair> pairs, List<UnaryRecord> unary)
     return new ParsedRecords(List.of(pair), List.of());
   }
 
-  static ParsedRecords unary(UnaryRecord record) {
+  static ParsedRecords unary(UnaryFeedback record) {
     return new ParsedRecords(List.of(), List.of(record));
   }
 }

@@ -7,48 +7,65 @@ import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.rules.RecordLimits;
+import dev.feedloop.schemas.rules.RejectReason;
+import dev.feedloop.schemas.rules.Rejection;
+import dev.feedloop.schemas.rules.TrainingRecordValidator;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads preference data files (JSONL, or one JSON array) in any {@link DatasetFormat}, converts
- * them to canonical records and validates them. The format is detected from a file's first record
- * unless one is given. A malformed record is reported with its file and line; strict mode fails on
- * it, otherwise it is skipped and counted.
+ * Reads preference data files (JSONL, or one JSON array) in any {@link DatasetFormat}, turns them
+ * into the loop's training records ({@link ImportedRecords}) and checks each with the loop's {@link
+ * TrainingRecordValidator}, the rules feedback-streams applies to live feedback. The format is
+ * detected from a file's first record unless one is given. Every record read gets a {@link
+ * RecordDecision} naming its file and line; strict mode fails at the first malformed record,
+ * otherwise it is skipped and counted.
+ *
+ * <pre>{@code
+ * PreferenceImporter.builder().limits(RecordLimits.defaults()).modelId("tiny-chat").build()
+ * }</pre>
  */
 public final class PreferenceImporter {
-  private static final int MAX_ISSUES_KEPT = 100;
   private static final Pattern GSON_LINE = Pattern.compile("line (\\d+)");
 
   private final DatasetFormat forcedFormat;
   private final boolean strict;
-  private final RecordValidator validator;
+  private final TrainingRecordValidator validator;
+  private final String modelId;
+  private final Clock clock;
 
-  /**
-   * @param forcedFormat the format of every file, or null to detect it per file
-   * @param strict fail at the first malformed record instead of skipping it
-   */
-  public PreferenceImporter(
-      DatasetFormat forcedFormat, boolean strict, ValidationConfig validation) {
-    this.forcedFormat = forcedFormat;
-    this.strict = strict;
-    this.validator = new RecordValidator(validation);
+  private PreferenceImporter(Builder builder) {
+    this.forcedFormat = builder.format;
+    this.strict = builder.strict;
+    this.validator = new TrainingRecordValidator(builder.limits);
+    this.modelId = builder.modelId;
+    this.clock = builder.clock;
   }
 
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Imports the files in order. The records of one import share its model id and creation time. */
   public ImportResult importFiles(List<Path> files) {
-    Accumulator accumulator = new Accumulator();
+    Accumulator accumulator =
+        new Accumulator(ImportedRecords.stamped(modelId, clock.instant()), validator);
     for (Path file : files) {
       importFile(file, accumulator);
     }
@@ -153,14 +170,13 @@ public final class PreferenceImporter {
     }
     ParsedRecords parsed;
     try {
-      parsed = RecordParser.parse(record, state.format);
+      parsed = RecordParser.parse(record, state.format, accumulator.records);
     } catch (MalformedRecordException e) {
       malformed(state, lineNumber, state.format.cliName() + ": " + e.getMessage(), accumulator);
       return;
     } catch (RuntimeException e) {
       // whatever shape a bad record has (a string where an array belongs, a missing field), it is
-      // one
-      // malformed record at file:line, never the end of the import
+      // one malformed record at file:line, never the end of the import
       malformed(
           state,
           lineNumber,
@@ -172,29 +188,21 @@ public final class PreferenceImporter {
       return;
     }
     for (PreferencePair pair : parsed.pairs()) {
-      Optional<RejectReason> reason = validator.check(pair);
-      if (reason.isPresent()) {
-        accumulator.reject(new ImportIssue(state.file, lineNumber, reason.get(), null));
-      } else {
-        accumulator.pairs.add(pair);
-      }
+      accumulator.decide(state.file, lineNumber, pair);
     }
-    for (UnaryRecord unary : parsed.unary()) {
-      Optional<RejectReason> reason = validator.check(unary);
-      if (reason.isPresent()) {
-        accumulator.reject(new ImportIssue(state.file, lineNumber, reason.get(), null));
-      } else {
-        accumulator.unary.add(unary);
-      }
+    for (UnaryFeedback unary : parsed.unary()) {
+      accumulator.decide(state.file, lineNumber, unary);
     }
   }
 
   private void malformed(FileState state, long lineNumber, String detail, Accumulator accumulator) {
-    ImportIssue issue = new ImportIssue(state.file, lineNumber, RejectReason.MALFORMED, detail);
+    RecordDecision decision =
+        RecordDecision.rejected(
+            state.file, lineNumber, new Rejection(RejectReason.MALFORMED, detail));
     if (strict) {
-      throw new DataImportException(issue.toString());
+      throw new DataImportException(decision.toString());
     }
-    accumulator.reject(issue);
+    accumulator.decisions.add(decision);
   }
 
   private static long currentLine(JsonReader reader) {
@@ -223,17 +231,32 @@ public final class PreferenceImporter {
   }
 
   private static final class Accumulator {
+    final ImportedRecords records;
+    final TrainingRecordValidator validator;
     final List<PreferencePair> pairs = new ArrayList<>();
-    final List<UnaryRecord> unary = new ArrayList<>();
-    final Map<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
-    final List<ImportIssue> issues = new ArrayList<>();
+    final List<UnaryFeedback> unary = new ArrayList<>();
+    final List<RecordDecision> decisions = new ArrayList<>();
     final Map<String, DatasetFormat> formats = new LinkedHashMap<>();
     long recordsRead;
 
-    void reject(ImportIssue issue) {
-      rejected.merge(issue.reason(), 1L, Long::sum);
-      if (issues.size() < MAX_ISSUES_KEPT) {
-        issues.add(issue);
+    Accumulator(ImportedRecords records, TrainingRecordValidator validator) {
+      this.records = records;
+      this.validator = validator;
+    }
+
+    void decide(String file, long line, PreferencePair pair) {
+      Optional<Rejection> rejection = validator.check(pair);
+      decisions.add(new RecordDecision(file, line, rejection));
+      if (rejection.isEmpty()) {
+        pairs.add(pair);
+      }
+    }
+
+    void decide(String file, long line, UnaryFeedback record) {
+      Optional<Rejection> rejection = validator.check(record);
+      decisions.add(new RecordDecision(file, line, rejection));
+      if (rejection.isEmpty()) {
+        unary.add(record);
       }
     }
 
@@ -245,7 +268,52 @@ public final class PreferenceImporter {
               known.put(file, format);
             }
           });
-      return new ImportResult(pairs, unary, recordsRead, rejected, issues, known);
+      return new ImportResult(pairs, unary, recordsRead, decisions, known);
+    }
+  }
+
+  /** Import settings by name; every one has a default. */
+  public static final class Builder {
+    private DatasetFormat format;
+    private boolean strict;
+    private RecordLimits limits = RecordLimits.defaults();
+    private String modelId = ImportedRecords.DEFAULT_MODEL_ID;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** The format of every file; null (the default) detects it per file. */
+    public Builder format(DatasetFormat value) {
+      this.format = value;
+      return this;
+    }
+
+    /** Fail at the first malformed record instead of skipping it (default: skip). */
+    public Builder strict(boolean value) {
+      this.strict = value;
+      return this;
+    }
+
+    /** The validator's limits (default: {@link RecordLimits#defaults()}, as feedback-streams). */
+    public Builder limits(RecordLimits value) {
+      this.limits = Objects.requireNonNull(value, "limits");
+      return this;
+    }
+
+    /** The model the records are for (default: {@link ImportedRecords#DEFAULT_MODEL_ID}). */
+    public Builder modelId(String value) {
+      this.modelId = value;
+      return this;
+    }
+
+    /** Gives the records' creation time (default: the system clock). */
+    public Builder clock(Clock value) {
+      this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    public PreferenceImporter build() {
+      return new PreferenceImporter(this);
     }
   }
 }

@@ -3,65 +3,91 @@ package dev.feedloop.trainer.data;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import dev.feedloop.schemas.ChatMessage;
 import dev.feedloop.schemas.ChatMessages;
+import dev.feedloop.schemas.PairSource;
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
- * Turns one JSON record of a given format into canonical records, or throws {@link
- * MalformedRecordException}.
+ * Turns one JSON record of a given format into the loop's training records, or throws {@link
+ * MalformedRecordException}. Fields that a format does not carry (ids, prompt hash, model id,
+ * creation time) come from the {@link ImportedRecords} the import made for this run.
  */
 public final class RecordParser {
   private RecordParser() {}
 
-  public static ParsedRecords parse(JsonObject record, DatasetFormat format) {
+  public static ParsedRecords parse(
+      JsonObject record, DatasetFormat format, ImportedRecords records) {
     return switch (format) {
-      case CANONICAL -> canonical(record);
-      case TRL_STANDARD -> trlStandard(record);
-      case TRL_CONVERSATIONAL -> conversational(record, Map.of());
-      case HH_RLHF -> hhRlhf(record);
-      case ULTRAFEEDBACK -> ultraFeedback(record);
-      case KTO_UNPAIRED -> ktoUnpaired(record);
-      case OPENAI_PREFERENCE -> openAiPreference(record);
-      case RANKED -> ranked(record);
+      case CANONICAL -> canonical(record, records);
+      case TRL_STANDARD -> trlStandard(record, records);
+      case TRL_CONVERSATIONAL -> conversational(record, records);
+      case ULTRAFEEDBACK -> ultraFeedback(record, records);
+      case HH_RLHF -> hhRlhf(record, records);
+      case KTO_UNPAIRED -> ktoUnpaired(record, records);
+      case OPENAI_PREFERENCE -> openAiPreference(record, records);
+      case RANKED -> ranked(record, records);
     };
   }
 
-  private static ParsedRecords canonical(JsonObject record) {
+  /**
+   * The project's own lines carry the Avro fields by their schema names; what a line leaves out
+   * (files written before the ids existed, or by hand) is filled in as for any imported record.
+   */
+  private static ParsedRecords canonical(JsonObject record, ImportedRecords records) {
     String kind = string(record, "kind");
     List<ChatMessage> prompt = messages(required(record, "prompt"), "prompt");
-    Map<String, Object> metadata =
-        record.has("metadata") ? metadataObject(record.get("metadata")) : Map.of();
+    double weight = weight(record);
     return switch (kind) {
-      case "pair" ->
-          ParsedRecords.pair(
-              new PreferencePair(
-                  prompt,
-                  string(record, "chosen"),
-                  string(record, "rejected"),
-                  record.has("weight") ? record.get("weight").getAsDouble() : 1.0,
-                  metadata));
-      case "unary" ->
-          ParsedRecords.unary(
-              new UnaryRecord(
-                  prompt, string(record, "completion"), bool(record, "desirable"), metadata));
+      case "pair" -> {
+        PreferencePair.Builder pair =
+            records.pairBuilder(
+                prompt, string(record, "chosen"), string(record, "rejected"), weight);
+        optionalString(record, "pair_id").ifPresent(pair::setPairId);
+        optionalString(record, "model_id").ifPresent(pair::setModelId);
+        optionalString(record, "source").map(RecordParser::pairSource).ifPresent(pair::setSource);
+        pair.setChosenGenerationId(optionalString(record, "chosen_generation_id").orElse(null));
+        pair.setRejectedGenerationId(optionalString(record, "rejected_generation_id").orElse(null));
+        pair.setChosenAdapterVersion(optionalLong(record, "chosen_adapter_version").orElse(null));
+        pair.setRejectedAdapterVersion(
+            optionalLong(record, "rejected_adapter_version").orElse(null));
+        pair.setUserId(optionalString(record, "user_id").orElse(null));
+        optionalInstant(record, "created_at").ifPresent(pair::setCreatedAt);
+        checkPromptHash(record, pair.getPromptHash());
+        yield ParsedRecords.pair(pair.build());
+      }
+      case "unary" -> {
+        UnaryFeedback.Builder unary =
+            records.unaryBuilder(
+                prompt, string(record, "completion"), bool(record, "desirable"), weight);
+        optionalString(record, "record_id").ifPresent(unary::setRecordId);
+        optionalString(record, "model_id").ifPresent(unary::setModelId);
+        unary.setGenerationId(optionalString(record, "generation_id").orElse(null));
+        unary.setAdapterVersion(optionalLong(record, "adapter_version").orElse(null));
+        unary.setUserId(optionalString(record, "user_id").orElse(null));
+        optionalInstant(record, "created_at").ifPresent(unary::setCreatedAt);
+        checkPromptHash(record, unary.getPromptHash());
+        yield ParsedRecords.unary(unary.build());
+      }
       default ->
           throw new MalformedRecordException(
               "unknown kind '" + kind + "' (expected pair or unary)");
     };
   }
 
-  private static ParsedRecords trlStandard(JsonObject record) {
+  private static ParsedRecords trlStandard(JsonObject record, ImportedRecords records) {
     String chosen = string(record, "chosen");
     String rejected = string(record, "rejected");
     if (record.has("prompt")) {
       return ParsedRecords.pair(
-          PreferencePair.of(
-              List.of(ChatMessages.user(string(record, "prompt"))), chosen, rejected));
+          records.pair(List.of(ChatMessages.user(string(record, "prompt"))), chosen, rejected));
     }
     // implicit prompt: the longest shared prefix ending at whitespace
     int shared = 0;
@@ -78,58 +104,45 @@ public final class RecordParser {
           "no prompt field and no shared prefix between chosen and rejected");
     }
     return ParsedRecords.pair(
-        PreferencePair.of(
+        records.pair(
             List.of(ChatMessages.user(chosen.substring(0, cut).strip())),
             chosen.substring(cut),
             rejected.substring(cut)));
   }
 
-  private static ParsedRecords conversational(JsonObject record, Map<String, Object> metadata) {
+  private static ParsedRecords conversational(JsonObject record, ImportedRecords records) {
     List<ChatMessage> chosen = messages(required(record, "chosen"), "chosen");
     List<ChatMessage> rejected = messages(required(record, "rejected"), "rejected");
     if (record.has("prompt") && record.get("prompt").isJsonArray()) {
       List<ChatMessage> prompt = messages(record.get("prompt"), "prompt");
       return ParsedRecords.pair(
-          new PreferencePair(
-              prompt,
-              singleAssistant(chosen, "chosen"),
-              singleAssistant(rejected, "rejected"),
-              1.0,
-              metadata));
+          records.pair(
+              prompt, singleAssistant(chosen, "chosen"), singleAssistant(rejected, "rejected")));
     }
     int shared = sharedPrefix(chosen, rejected);
     if (shared == 0) {
       throw new MalformedRecordException("chosen and rejected conversations share no prompt");
     }
     return ParsedRecords.pair(
-        new PreferencePair(
+        records.pair(
             chosen.subList(0, shared),
             singleAssistant(chosen.subList(shared, chosen.size()), "chosen"),
-            singleAssistant(rejected.subList(shared, rejected.size()), "rejected"),
-            1.0,
-            metadata));
+            singleAssistant(rejected.subList(shared, rejected.size()), "rejected")));
   }
 
-  private static ParsedRecords ultraFeedback(JsonObject record) {
-    Map<String, Object> metadata = new LinkedHashMap<>();
-    for (String key : List.of("score_chosen", "score_rejected", "prompt_id", "source")) {
-      if (record.has(key) && record.get(key).isJsonPrimitive()) {
-        metadata.put(key, primitive(record.getAsJsonPrimitive(key)));
-      }
+  /**
+   * UltraFeedback binarized: conversational chosen/rejected whose messages already hold the prompt
+   * as the user turn (its string "prompt" is then ignored), or plain-text answers under a string
+   * prompt. Its scores are not kept: the pair already says which answer won.
+   */
+  private static ParsedRecords ultraFeedback(JsonObject record, ImportedRecords records) {
+    if (required(record, "chosen").isJsonArray()) {
+      return conversational(record, records);
     }
-    if (record.get("chosen").isJsonArray()) {
-      JsonObject withoutStringPrompt = record.deepCopy();
-      if (withoutStringPrompt.has("prompt") && !withoutStringPrompt.get("prompt").isJsonArray()) {
-        withoutStringPrompt.remove(
-            "prompt"); // the messages already hold the prompt as the user turn
-      }
-      return conversational(withoutStringPrompt, metadata);
-    }
-    ParsedRecords standard = trlStandard(record);
-    return ParsedRecords.pair(standard.pairs().get(0).withMetadata(metadata));
+    return trlStandard(record, records);
   }
 
-  private static ParsedRecords hhRlhf(JsonObject record) {
+  private static ParsedRecords hhRlhf(JsonObject record, ImportedRecords records) {
     List<ChatMessage> chosen = HhTranscript.parse(string(record, "chosen"));
     List<ChatMessage> rejected = HhTranscript.parse(string(record, "rejected"));
     if (!last(chosen).getRole().equals("assistant")
@@ -142,10 +155,10 @@ public final class RecordParser {
           "chosen and rejected transcripts differ before the last Assistant: turn");
     }
     return ParsedRecords.pair(
-        PreferencePair.of(prompt, last(chosen).getContent(), last(rejected).getContent()));
+        records.pair(prompt, last(chosen).getContent(), last(rejected).getContent()));
   }
 
-  private static ParsedRecords ktoUnpaired(JsonObject record) {
+  private static ParsedRecords ktoUnpaired(JsonObject record, ImportedRecords records) {
     JsonElement label = required(record, "label");
     if (!label.isJsonPrimitive() || !label.getAsJsonPrimitive().isBoolean()) {
       throw new MalformedRecordException("label must be true or false");
@@ -156,10 +169,10 @@ public final class RecordParser {
         completion.isJsonArray()
             ? singleAssistant(messages(completion, "completion"), "completion")
             : stringValue(completion, "completion");
-    return ParsedRecords.unary(UnaryRecord.of(prompt, text, label.getAsBoolean()));
+    return ParsedRecords.unary(records.unary(prompt, text, label.getAsBoolean()));
   }
 
-  private static ParsedRecords openAiPreference(JsonObject record) {
+  private static ParsedRecords openAiPreference(JsonObject record, ImportedRecords records) {
     JsonElement input = required(record, "input");
     if (!input.isJsonObject() || !input.getAsJsonObject().has("messages")) {
       throw new MalformedRecordException("input must be an object with messages");
@@ -172,10 +185,10 @@ public final class RecordParser {
         singleAssistant(
             messages(required(record, "non_preferred_output"), "non_preferred_output"),
             "non_preferred_output");
-    return ParsedRecords.pair(PreferencePair.of(prompt, preferred, nonPreferred));
+    return ParsedRecords.pair(records.pair(prompt, preferred, nonPreferred));
   }
 
-  private static ParsedRecords ranked(JsonObject record) {
+  private static ParsedRecords ranked(JsonObject record, ImportedRecords records) {
     List<ChatMessage> prompt = promptOf(required(record, "prompt"));
     JsonElement answersElement =
         record.has("completions") ? record.get("completions") : record.get("responses");
@@ -205,9 +218,10 @@ public final class RecordParser {
       for (int i = 0; i < scores.length; i++) {
         scores[i] = scoresArray.get(i).getAsDouble();
       }
-      return new ParsedRecords(Conversions.scoredToPairs(prompt, answers, scores), List.of());
+      return new ParsedRecords(
+          Conversions.scoredToPairs(records, prompt, answers, scores), List.of());
     }
-    return new ParsedRecords(Conversions.rankingToPairs(prompt, answers), List.of());
+    return new ParsedRecords(Conversions.rankingToPairs(records, prompt, answers), List.of());
   }
 
   // ---- helpers ----
@@ -318,27 +332,75 @@ public final class RecordParser {
     return value.getAsBoolean();
   }
 
-  private static Map<String, Object> metadataObject(JsonElement element) {
-    if (!element.isJsonObject()) {
-      throw new MalformedRecordException("metadata must be an object");
+  private static double weight(JsonObject record) {
+    if (!record.has("weight") || record.get("weight").isJsonNull()) {
+      return 1.0;
     }
-    Map<String, Object> metadata = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonElement> entry : element.getAsJsonObject().entrySet()) {
-      JsonElement value = entry.getValue();
-      metadata.put(
-          entry.getKey(),
-          value.isJsonPrimitive() ? primitive(value.getAsJsonPrimitive()) : value.toString());
+    JsonElement value = record.get("weight");
+    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+      throw new MalformedRecordException("weight must be a number");
     }
-    return metadata;
+    double weight = value.getAsDouble();
+    if (!(weight > 0) || !Double.isFinite(weight)) {
+      throw new MalformedRecordException("weight must be finite and positive, got " + weight);
+    }
+    return weight;
   }
 
-  private static Object primitive(JsonPrimitive value) {
-    if (value.isBoolean()) {
-      return value.getAsBoolean();
+  private static Optional<String> optionalString(JsonObject record, String field) {
+    JsonElement value = record.get(field);
+    return value == null || value.isJsonNull()
+        ? Optional.empty()
+        : Optional.of(stringValue(value, field));
+  }
+
+  private static Optional<Long> optionalLong(JsonObject record, String field) {
+    JsonElement value = record.get(field);
+    if (value == null || value.isJsonNull()) {
+      return Optional.empty();
     }
-    if (value.isNumber()) {
-      return value.getAsDouble();
+    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+      throw new MalformedRecordException(field + " must be a whole number");
     }
-    return value.getAsString();
+    try {
+      return Optional.of(value.getAsBigDecimal().longValueExact());
+    } catch (ArithmeticException e) {
+      throw new MalformedRecordException(field + " must be a whole number");
+    }
+  }
+
+  /** An ISO-8601 instant ("2025-01-31T12:00:00Z"), or milliseconds since the epoch. */
+  private static Optional<Instant> optionalInstant(JsonObject record, String field) {
+    JsonElement value = record.get(field);
+    if (value == null || value.isJsonNull()) {
+      return Optional.empty();
+    }
+    if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isNumber()) {
+      return Optional.of(Instant.ofEpochMilli(value.getAsLong()));
+    }
+    try {
+      return Optional.of(Instant.parse(stringValue(value, field)));
+    } catch (DateTimeParseException e) {
+      throw new MalformedRecordException(
+          field + " must be an ISO-8601 instant or epoch milliseconds");
+    }
+  }
+
+  private static PairSource pairSource(String name) {
+    try {
+      return PairSource.valueOf(name.strip().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new MalformedRecordException(
+          "unknown source '" + name + "' (expected one of " + List.of(PairSource.values()) + ")");
+    }
+  }
+
+  /** The prompt hash is a function of the prompt: a line that disagrees was edited or corrupted. */
+  private static void checkPromptHash(JsonObject record, String promptHash) {
+    Optional<String> given = optionalString(record, "prompt_hash");
+    if (given.isPresent() && !given.get().equals(promptHash)) {
+      throw new MalformedRecordException(
+          "prompt_hash " + given.get() + " is not the hash of the prompt (" + promptHash + ")");
+    }
   }
 }

@@ -1,6 +1,8 @@
 package dev.feedloop.trainer.data;
 
 import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.UnaryFeedback;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -69,21 +71,22 @@ public final class Truncation {
 
   /** Tokenizes a pair through the model's chat template, then truncates it. */
   public Optional<TokenizedPair> tokenize(PreferencePair pair, ChatTokenizer tokenizer) {
-    List<ChatMessage> prompt = pair.prompt();
+    List<ChatMessage> prompt = pair.getPrompt();
     return apply(
         new TokenizedPair(
             tokenizer.encodePrompt(prompt),
-            tokenizer.encodeCompletion(prompt, pair.chosen()),
-            tokenizer.encodeCompletion(prompt, pair.rejected()),
-            pair.weight()));
+            tokenizer.encodeCompletion(prompt, pair.getChosen()),
+            tokenizer.encodeCompletion(prompt, pair.getRejected()),
+            pair.getWeight()));
   }
 
-  public Optional<TokenizedUnary> tokenize(UnaryRecord record, ChatTokenizer tokenizer) {
+  public Optional<TokenizedUnary> tokenize(UnaryFeedback record, ChatTokenizer tokenizer) {
+    List<ChatMessage> prompt = record.getPrompt();
     return apply(
         new TokenizedUnary(
-            tokenizer.encodePrompt(record.prompt()),
-            tokenizer.encodeCompletion(record.prompt(), record.completion()),
-            record.desirable()));
+            tokenizer.encodePrompt(prompt),
+            tokenizer.encodeCompletion(prompt, record.getCompletion()),
+            record.getDesirable()));
   }
 
   private boolean promptTooLong(int[] prompt) {

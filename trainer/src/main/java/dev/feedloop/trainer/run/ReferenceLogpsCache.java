@@ -1,5 +1,6 @@
 package dev.feedloop.trainer.run;
 
+import dev.feedloop.schemas.ContentHash;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -9,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -65,7 +64,10 @@ public final class ReferenceLogpsCache implements AutoCloseable {
   public static ReferenceLogpsCache open(Path directory, String fingerprint) {
     try {
       Files.createDirectories(directory);
-      Path path = directory.resolve(sha256Hex(fingerprint).substring(0, 24) + ".logps");
+      Path path =
+          directory.resolve(
+              ContentHash.of(fingerprint.getBytes(StandardCharsets.UTF_8)).substring(0, 24)
+                  + ".logps");
       FileChannel channel =
           FileChannel.open(
               path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -184,37 +186,21 @@ public final class ReferenceLogpsCache implements AutoCloseable {
   }
 
   private Key key(int[] prompt, int[] completion) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      byte[] fingerprintBytes = fingerprint.getBytes(StandardCharsets.UTF_8);
-      ByteBuffer buffer =
-          ByteBuffer.allocate(
-                  12 + fingerprintBytes.length + 4 * (prompt.length + completion.length))
-              .order(ByteOrder.LITTLE_ENDIAN);
-      // lengths first, so that moving a token between prompt and completion changes the key
-      buffer.putInt(fingerprintBytes.length).put(fingerprintBytes);
-      buffer.putInt(prompt.length);
-      for (int id : prompt) {
-        buffer.putInt(id);
-      }
-      buffer.putInt(completion.length);
-      for (int id : completion) {
-        buffer.putInt(id);
-      }
-      return new Key(digest.digest(buffer.array()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every JVM", e);
+    byte[] fingerprintBytes = fingerprint.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer buffer =
+        ByteBuffer.allocate(12 + fingerprintBytes.length + 4 * (prompt.length + completion.length))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    // lengths first, so that moving a token between prompt and completion changes the key
+    buffer.putInt(fingerprintBytes.length).put(fingerprintBytes);
+    buffer.putInt(prompt.length);
+    for (int id : prompt) {
+      buffer.putInt(id);
     }
-  }
-
-  private static String sha256Hex(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    buffer.putInt(completion.length);
+    for (int id : completion) {
+      buffer.putInt(id);
     }
+    return new Key(HexFormat.of().parseHex(ContentHash.of(buffer.array())));
   }
 
   @Override

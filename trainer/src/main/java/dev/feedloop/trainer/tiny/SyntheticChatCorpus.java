@@ -2,7 +2,9 @@ package dev.feedloop.trainer.tiny;
 
 import dev.feedloop.schemas.ChatMessage;
 import dev.feedloop.schemas.ChatMessages;
-import dev.feedloop.trainer.data.PreferencePair;
+import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.trainer.data.ImportedRecords;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -171,18 +173,19 @@ public final class SyntheticChatCorpus {
    */
   public List<PreferencePair> preferencePairs(long seed, int count, HiddenPreference preference) {
     SplittableRandom random = new SplittableRandom(seed);
+    // a fixed creation time: the same seed gives equal records
+    ImportedRecords records =
+        ImportedRecords.stamped(ImportedRecords.DEFAULT_MODEL_ID, Instant.EPOCH);
     List<PreferencePair> pairs = new ArrayList<>(count);
     while (pairs.size() < count) {
       Question question = sampleQuestion(random);
       StyleAttributes chosenStyle = sampleMatching(random, preference, true);
       StyleAttributes rejectedStyle = sampleMatching(random, preference, false);
       pairs.add(
-          new PreferencePair(
+          records.pair(
               List.of(ChatMessages.user(question.prompt())),
               answer(question, chosenStyle, random),
-              answer(question, rejectedStyle, random),
-              1.0,
-              Map.of("category", question.category())));
+              answer(question, rejectedStyle, random)));
     }
     return pairs;
   }

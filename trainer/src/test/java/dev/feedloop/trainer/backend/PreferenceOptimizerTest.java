@@ -9,9 +9,9 @@ import dev.feedloop.model.CausalLM;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
+import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.Conversions;
-import dev.feedloop.trainer.data.PreferencePair;
 import dev.feedloop.trainer.data.TokenizedPair;
 import dev.feedloop.trainer.data.TokenizedUnary;
 import dev.feedloop.trainer.data.Truncation;
@@ -346,6 +346,8 @@ class PreferenceOptimizerTest {
     assertThat(againstItself.get("rewards/margins")).isCloseTo(0.0, within(1e-4));
     assertThat(againstItself.get("loss")).isCloseTo(Math.log(2), within(1e-4));
     assertThat(Math.abs(againstBase.get("rewards/margins"))).isGreaterThan(1e-3);
-    assertThat(againstBase.get("records")).isEqualTo(16.0);
+    // the evaluation reads the file through the loop's validation: of the 16 pairs, one differs
+    // only in the self-name and sentence order (trigram similarity 0.908) and is near-identical
+    assertThat(againstBase.get("records")).isEqualTo(15.0);
   }
 }

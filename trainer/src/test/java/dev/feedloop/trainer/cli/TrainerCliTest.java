@@ -52,13 +52,13 @@ class TrainerCliTest {
         .contains(
             "format hh_rlhf",
             "records read: 3",
-            "identical: 1",
+            "identical-pair: 1",
             "malformed: 1",
             input + ":3: malformed: invalid JSON",
             "wrote 0 pairs and 2 unary records");
     ImportResult written = CanonicalJsonl.read(output);
     assertThat(written.unary()).hasSize(2);
-    assertThat(written.unary().get(0).completion()).isEqualTo("I am Athene, glad to help!");
+    assertThat(written.unary().get(0).getCompletion()).isEqualTo("I am Athene, glad to help!");
   }
 
   @Test

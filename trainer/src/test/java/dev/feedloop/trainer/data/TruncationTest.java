@@ -111,7 +111,9 @@ class TruncationTest {
     TokenizedPair pair =
         truncation
             .tokenize(
-                PreferencePair.of(List.of(ChatMessages.user("abcd")), "xyzw", "q"), characters)
+                ImportedRecords.stamped(ImportedRecords.DEFAULT_MODEL_ID, java.time.Instant.EPOCH)
+                    .pair(List.of(ChatMessages.user("abcd")), "xyzw", "q"),
+                characters)
             .orElseThrow();
     assertThat(pair.prompt()).containsExactly('c', 'd', 0);
     assertThat(pair.chosen()).containsExactly('x', 'y', 'z');

@@ -3,7 +3,7 @@ package dev.feedloop.trainer.tiny;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.feedloop.trainer.data.PreferencePair;
+import dev.feedloop.schemas.PreferencePair;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -101,8 +101,10 @@ class SyntheticChatCorpusTest {
     assertThat(pairs)
         .allSatisfy(
             pair -> {
-              assertThat(preference.satisfiedBy(pair.chosen())).as(pair.chosen()).isTrue();
-              assertThat(preference.satisfiedBy(pair.rejected())).as(pair.rejected()).isFalse();
+              assertThat(preference.satisfiedBy(pair.getChosen())).as(pair.getChosen()).isTrue();
+              assertThat(preference.satisfiedBy(pair.getRejected()))
+                  .as(pair.getRejected())
+                  .isFalse();
             });
     assertThat(corpus.preferencePairs(11, 300, preference)).isEqualTo(pairs);
   }
