@@ -6,6 +6,10 @@ package dev.feedloop.schemas;
  */
 public final class ChatMessages {
 
+  static {
+    AvroTrust.install();
+  }
+
   private ChatMessages() {}
 
   public static ChatMessage system(String content) {

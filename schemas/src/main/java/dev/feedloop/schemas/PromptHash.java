@@ -22,6 +22,10 @@ public final class PromptHash {
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
   private static final int HEX_CHARS = 32;
 
+  static {
+    AvroTrust.install();
+  }
+
   private PromptHash() {}
 
   public static String of(List<ChatMessage> messages) {

@@ -156,35 +156,4 @@ public final class Conversions {
     }
     return pairs;
   }
-
-  /**
-   * The mismatched prompt/completion pairs of a KTO batch from which the KL reference point z0 is
-   * estimated: record i's prompt with record (i - 1)'s completion (the batch rotated by one, as TRL
-   * builds its KL dataset). A batch of one has no mismatched pair.
-   */
-  public static List<UnaryFeedback> mismatchedForKl(List<UnaryFeedback> batch) {
-    if (batch.size() < 2) {
-      return List.of();
-    }
-    List<UnaryFeedback> mismatched = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      UnaryFeedback promptSource = batch.get(i);
-      String completion = batch.get((i + batch.size() - 1) % batch.size()).getCompletion();
-      mismatched.add(
-          UnaryFeedback.newBuilder()
-              .setRecordId(
-                  RecordIds.importedUnary(
-                      promptSource.getPrompt(), completion, promptSource.getDesirable()))
-              .setPromptHash(promptSource.getPromptHash())
-              .setModelId(promptSource.getModelId())
-              .setPrompt(promptSource.getPrompt())
-              .setCompletion(completion)
-              .setDesirable(promptSource.getDesirable())
-              .setUserId(promptSource.getUserId())
-              .setWeight(promptSource.getWeight())
-              .setCreatedAt(promptSource.getCreatedAt())
-              .build());
-    }
-    return mismatched;
-  }
 }

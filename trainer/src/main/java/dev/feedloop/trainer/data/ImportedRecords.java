@@ -68,9 +68,7 @@ public final class ImportedRecords {
 
   /**
    * A builder holding what {@link #pair} sets, for a record that knows more (its generations, its
-   * user). Use it rather than {@code PreferencePair.newBuilder(pair)}: Avro's copy constructor
-   * deep-copies the prompt through reflection, which Avro's class security refuses unless the
-   * schemas package was trusted first.
+   * user), without deep-copying a built record.
    */
   public PreferencePair.Builder pairBuilder(
       List<ChatMessage> prompt, String chosen, String rejected, double weight) {

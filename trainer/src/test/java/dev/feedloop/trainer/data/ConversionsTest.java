@@ -125,23 +125,6 @@ class ConversionsTest {
   }
 
   @Test
-  void mismatchedKlPairsRotateCompletionsByOne() {
-    List<UnaryFeedback> batch =
-        List.of(
-            RECORDS.unary(HELLO, "Hi!", true),
-            RECORDS.unary(NAME, "Athene.", false),
-            RECORDS.unary(List.of(ChatMessages.user("2+2?")), "4", true));
-    List<UnaryFeedback> mismatched = Conversions.mismatchedForKl(batch);
-    assertThat(mismatched)
-        .extracting(UnaryFeedback::getPrompt, UnaryFeedback::getCompletion)
-        .containsExactly(
-            tuple(HELLO, "4"),
-            tuple(NAME, "Hi!"),
-            tuple(List.of(ChatMessages.user("2+2?")), "Athene."));
-    assertThat(Conversions.mismatchedForKl(batch.subList(0, 1))).isEmpty();
-  }
-
-  @Test
   void evalSplitIsStableAndRoughlyTheRequestedFraction() {
     List<PreferencePair> pairs = new java.util.ArrayList<>();
     for (int i = 0; i < 2000; i++) {
