@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
+import dev.feedloop.schemas.ContentHash;
 import dev.feedloop.trainer.data.ChatTokenizer;
 import dev.feedloop.trainer.data.Conversions;
 import dev.feedloop.trainer.data.DatasetFormat;
@@ -37,6 +38,7 @@ import dev.feedloop.trainer.run.TrainingReport;
 import dev.feedloop.trainer.run.TrainingSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -346,8 +348,8 @@ public final class LoraPreferenceTrainer implements PreferenceTrainer {
               previousAdapter, model.model().config(), model.model().manager(), DataType.FLOAT32);
       return new Reference(
           adapter,
-          ModelChatTokenizer.Fingerprints.fileOrEmpty(
-              previousAdapter.resolve(LoraAdapter.ADAPTER_WEIGHTS)));
+          ContentHash.ofFile(previousAdapter.resolve(LoraAdapter.ADAPTER_WEIGHTS))
+              .getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

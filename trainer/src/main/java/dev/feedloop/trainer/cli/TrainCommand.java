@@ -1,5 +1,6 @@
 package dev.feedloop.trainer.cli;
 
+import dev.feedloop.model.cli.ModelOptions;
 import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.optim.AdamWConfig;
 import dev.feedloop.trainer.optim.ScheduleType;
@@ -26,6 +27,8 @@ final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
+
+  @Mixin ObjectiveOptions objective;
 
   @Option(names = "--data", required = true, split = ",", description = "Preference data files.")
   List<Path> data;
@@ -103,9 +106,6 @@ final class TrainCommand implements Callable<Integer> {
       description = "Clip the global gradient norm, 0 = off (default: ${DEFAULT-VALUE}).")
   double maxGradNorm;
 
-  @Option(names = "--seed", defaultValue = "42", description = "(default: ${DEFAULT-VALUE})")
-  long seed;
-
   @Option(
       names = "--eval-fraction",
       defaultValue = "0.1",
@@ -146,13 +146,13 @@ final class TrainCommand implements Callable<Integer> {
 
   TrainingConfig config() {
     DatasetFormat format =
-        model.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(model.format);
+        objective.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(objective.format);
     return new TrainingConfig(
         data,
         format,
-        model.model,
+        model.model(),
         output,
-        model.lossConfig(),
+        objective.lossConfig(),
         learningRate,
         new AdamWConfig(adamBeta1, adamBeta2, adamEpsilon, weightDecay),
         warmupSteps,
@@ -160,19 +160,19 @@ final class TrainCommand implements Callable<Integer> {
         schedule,
         epochs,
         maxSteps,
-        model.batchSize,
+        objective.batchSize,
         gradAccumulation,
         maxGradNorm,
-        seed,
-        model.truncation(),
+        model.seed(),
+        objective.truncation(),
         evalFraction,
         evalSteps,
         loggingSteps,
         new LoraSettings(loraRank, loraAlpha, loraDropout, loraTargets),
-        model.reference,
-        model.referenceAdapter,
-        model.referenceCache,
-        model.device);
+        objective.reference,
+        objective.referenceAdapter,
+        objective.referenceCache,
+        model.deviceName());
   }
 
   @Override
