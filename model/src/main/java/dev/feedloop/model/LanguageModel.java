@@ -8,10 +8,13 @@ import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.text.ChatTemplate;
 import dev.feedloop.model.text.TextTokenizer;
 import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.schemas.ChatMessages;
+import dev.feedloop.schemas.ContentHash;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,26 +22,42 @@ import java.util.Set;
 /**
  * A whole Hugging Face model directory: the network, its tokenizer, chat template and stop tokens.
  * What serving and the trainer load.
+ *
+ * <p>It owns the one tokenization of a chat completion ({@link #completionTokens}): the ids the
+ * trainer scores, the ids serving's logged log-prob is the score of ({@link #scoreCompletion}).
  */
 public final class LanguageModel implements AutoCloseable {
+
+  /**
+   * Names the completion rule of {@link #completionTokens} inside {@link
+   * #tokenizationFingerprint()}; change it whenever that rule changes, so cached scores of the old
+   * rule are not reused.
+   */
+  private static final String COMPLETION_RULE =
+      "completion = render(prompt + answer) - render(prompt, generation prompt),"
+          + " cut after the first stop token, else + end-of-turn token";
 
   private final Path directory;
   private final CausalLM model;
   private final TextTokenizer tokenizer;
   private final ChatTemplate template;
-  private final Set<Long> eosTokenIds;
+  private final List<Long> stopTokenIds;
+  private final Set<Long> stopTokenSet;
+  private final String tokenizationFingerprint;
 
   private LanguageModel(
       Path directory,
       CausalLM model,
       TextTokenizer tokenizer,
       ChatTemplate template,
-      Set<Long> eosTokenIds) {
+      List<Long> stopTokenIds) {
     this.directory = directory;
     this.model = model;
     this.tokenizer = tokenizer;
     this.template = template;
-    this.eosTokenIds = Set.copyOf(eosTokenIds);
+    this.stopTokenIds = List.copyOf(stopTokenIds);
+    this.stopTokenSet = Set.copyOf(stopTokenIds); // membership only: never iterated
+    this.tokenizationFingerprint = tokenizationFingerprint(directory, this.stopTokenIds);
   }
 
   public static LanguageModel load(Path dir) throws IOException {
@@ -66,19 +85,50 @@ public final class LanguageModel implements AutoCloseable {
       tokenizer.close();
       throw e;
     }
-    // stop on any end token named anywhere: generation_config.json, config.json,
-    // tokenizer_config.json
-    Set<Long> stops = new LinkedHashSet<>();
     JsonObject generationConfig = readJson(dir.resolve("generation_config.json"), false);
-    ModelConfig.intOrList(generationConfig.get("eos_token_id")).forEach(i -> stops.add((long) i));
-    model.config().eosTokenIds().forEach(i -> stops.add((long) i));
-    Long eosId = tokenizer.tokenId(eos);
-    if (eosId != null) {
-      stops.add(eosId);
-    }
+    List<Long> stops =
+        stopTokens(
+            tokenizer.tokenId(eos),
+            ModelConfig.intOrList(generationConfig.get("eos_token_id")),
+            model.config().eosTokenIds());
     ChatTemplate template =
         templateSource == null ? null : new ChatTemplate(templateSource, bos, eos);
     return new LanguageModel(dir, model, tokenizer, template, stops);
+  }
+
+  /**
+   * Generation stops on any end token named anywhere, in a fixed order whose first element is the
+   * end-of-turn token: the tokenizer's {@code eos_token} (the token chat templates write after a
+   * turn), else the first {@code eos_token_id} of generation_config.json, else the first of
+   * config.json. Then the rest of generation_config.json's list and config.json's, in file order.
+   * The order is part of the contract: the end-of-turn token is what {@link #completionTokens}
+   * appends when a template writes none, so it must not depend on hashing.
+   *
+   * @param tokenizerEos id of tokenizer_config.json's eos_token, null when absent or not one token
+   */
+  static List<Long> stopTokens(
+      Long tokenizerEos, List<Integer> generationConfigEos, List<Integer> configEos) {
+    Set<Long> stops = new LinkedHashSet<>();
+    if (tokenizerEos != null) {
+      stops.add(tokenizerEos);
+    }
+    generationConfigEos.forEach(i -> stops.add((long) i));
+    configEos.forEach(i -> stops.add((long) i));
+    return List.copyOf(stops);
+  }
+
+  /**
+   * Content hash of everything {@link #promptTokens} and {@link #completionTokens} depend on: the
+   * rule itself, tokenizer.json, tokenizer_config.json (template, special tokens),
+   * chat_template.jinja and the resolved stop tokens in order.
+   */
+  private static String tokenizationFingerprint(Path dir, List<Long> stops) {
+    ContentHash hash = ContentHash.builder().text(COMPLETION_RULE);
+    for (String file : List.of("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")) {
+      Path path = dir.resolve(file);
+      hash.text(file).text(Files.exists(path) ? ContentHash.ofFile(path) : "");
+    }
+    return hash.text(stops.toString()).hex();
   }
 
   static JsonObject readJson(Path file, boolean required) throws IOException {
@@ -111,8 +161,36 @@ public final class LanguageModel implements AutoCloseable {
     return template;
   }
 
-  public Set<Long> eosTokenIds() {
-    return eosTokenIds;
+  /**
+   * Every token that ends a generation, the {@linkplain #endOfTurnTokenId() end-of-turn token}
+   * first, in the order of {@link #stopTokens}.
+   */
+  public List<Long> stopTokenIds() {
+    return stopTokenIds;
+  }
+
+  /**
+   * The token that ends an assistant turn (first of {@link #stopTokenIds()}), appended to a
+   * completion whose template writes no end token.
+   *
+   * @throws ModelLoadException when the directory names no end token at all
+   */
+  public long endOfTurnTokenId() {
+    if (stopTokenIds.isEmpty()) {
+      throw new ModelLoadException(
+          directory
+              + ": no end-of-turn token (eos_token in tokenizer_config.json, eos_token_id in"
+              + " generation_config.json or config.json)");
+    }
+    return stopTokenIds.get(0);
+  }
+
+  /**
+   * Identifies the tokenization of prompts and completions (rule, tokenizer, template, stop
+   * tokens): scores cached under one fingerprint were computed on the same token ids.
+   */
+  public String tokenizationFingerprint() {
+    return tokenizationFingerprint;
   }
 
   /**
@@ -132,7 +210,7 @@ public final class LanguageModel implements AutoCloseable {
   }
 
   public Generator generator() {
-    return new Generator(model, eosTokenIds, ids -> tokenizer.decode(ids, true));
+    return new Generator(model, stopTokenSet, ids -> tokenizer.decode(ids, true));
   }
 
   /** Answers each conversation with {@code params.n()} candidates. */
@@ -145,14 +223,74 @@ public final class LanguageModel implements AutoCloseable {
     return generator().generate(prompts, params, adapter);
   }
 
+  /** A prompt's ids: the conversation rendered with the generation prompt (assistant header). */
+  public long[] promptTokens(List<ChatMessage> prompt) {
+    return encodeChat(prompt, true);
+  }
+
   /**
-   * Tokens of a prompt (rendered with the generation prompt) and of its completion as the model
-   * would emit it.
+   * A completion's ids, the one rule shared by training, reference scoring and serving's logged
+   * log-prob: what the chat template renders for the prompt plus the assistant answer, minus the
+   * {@linkplain #promptTokens prompt's ids}, cut right after the first stop token. Generation stops
+   * there, so the policy must learn to emit it, and whatever a template writes after it (ChatML's
+   * trailing newline) is never generated. A template that writes no end token gets the {@linkplain
+   * #endOfTurnTokenId() end-of-turn token} appended. Where the tokenizer merges across the
+   * prompt/answer boundary (the full rendering does not start with the prompt's ids), the answer is
+   * tokenized on its own.
    */
+  public long[] completionTokens(List<ChatMessage> prompt, String completion) {
+    List<ChatMessage> conversation = new ArrayList<>(prompt);
+    conversation.add(ChatMessages.assistant(completion));
+    long[] full = encodeChat(conversation, false);
+    long[] promptIds = promptTokens(prompt);
+    long[] answer;
+    if (full.length > promptIds.length
+        && Arrays.equals(full, 0, promptIds.length, promptIds, 0, promptIds.length)) {
+      answer = Arrays.copyOfRange(full, promptIds.length, full.length);
+    } else {
+      answer = tokenizer.encode(completion, false);
+    }
+    for (int i = 0; i < answer.length; i++) {
+      if (stopTokenSet.contains(answer[i])) {
+        return Arrays.copyOf(answer, i + 1);
+      }
+    }
+    long[] withEnd = Arrays.copyOf(answer, answer.length + 1);
+    withEnd[answer.length] = endOfTurnTokenId();
+    return withEnd;
+  }
+
+  /** {@link #promptTokens} and {@link #completionTokens}, ready for {@link CausalLM#score}. */
   public CausalLM.Sequence tokenize(List<ChatMessage> prompt, String completion) {
-    long[] p = encodeChat(prompt, true);
-    long[] c = tokenizer.encode(completion, false);
-    return new CausalLM.Sequence(p, c);
+    return new CausalLM.Sequence(promptTokens(prompt), completionTokens(prompt, completion));
+  }
+
+  /**
+   * log p(completion | prompt) under the base model plus {@code adapter} (null: the base model
+   * alone), summed over the {@linkplain #completionTokens completion's ids}: the sequence log-prob
+   * the trainer computes for a record with this prompt and completion text.
+   */
+  public double scoreCompletion(List<ChatMessage> prompt, String completion, LoraAdapter adapter) {
+    return model.score(List.of(tokenize(prompt, completion)), adapter).get(0).sum();
+  }
+
+  /**
+   * The log-prob serving logs for a completion it generated with {@code adapter}: {@link
+   * #scoreCompletion} of its text, so the trainer later computes the same number from the logged
+   * record. When generation's ids are the rule's ids for its text (it stopped on the end-of-turn
+   * token and sampled the canonical tokenization of its text) that is generation's own {@link
+   * Completion#totalLogProb()}, and nothing is computed again; otherwise (length limit, stop
+   * string, another stop token, a non-canonical split of the text) the text is scored once more.
+   */
+  public double scoreGenerated(
+      List<ChatMessage> prompt, Completion generated, LoraAdapter adapter) {
+    if (generated.text() == null) {
+      throw new IllegalArgumentException("a completion generated without a decoder has no text");
+    }
+    if (Arrays.equals(generated.tokens(), completionTokens(prompt, generated.text()))) {
+      return generated.totalLogProb();
+    }
+    return scoreCompletion(prompt, generated.text(), adapter);
   }
 
   @Override

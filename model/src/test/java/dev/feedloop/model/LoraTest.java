@@ -14,6 +14,7 @@ import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.model.lora.LoraMerge;
 import dev.feedloop.model.lora.LoraParameter;
+import dev.feedloop.schemas.LoraSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -272,6 +273,30 @@ class LoraTest {
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("partial.json")
         .hasMessageContaining("matches no projection");
+  }
+
+  @Test
+  void theAnnouncedShapeIsTheConfigsShapeBothWays() {
+    LoraConfig trained = LoraConfig.of(8, 16, 0.05, List.of("q_proj", "v_proj"));
+    LoraSettings settings = trained.toSettings();
+    assertThat(settings.getRank()).isEqualTo(8);
+    assertThat(settings.getAlpha()).isEqualTo(16.0);
+    assertThat(settings.getTargetModules()).containsExactly("q_proj", "v_proj");
+
+    LoraConfig served = LoraConfig.fromSettings(settings);
+    // the same shape and scale; dropout acts in training only and does not travel
+    assertThat(served).isEqualTo(LoraConfig.of(8, 16, 0, List.of("q_proj", "v_proj")));
+    assertThat(served.scale()).isEqualTo(trained.scale());
+    assertThat(served.toSettings()).isEqualTo(settings);
+
+    // what the event cannot say is refused rather than lost
+    assertThatThrownBy(() -> new LoraConfig(8, 16, 0, List.of("q_proj"), true, null).toSettings())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("rsLoRA");
+    assertThatThrownBy(
+            () -> LoraConfig.fromSettings(new LoraSettings(8, 16.0, List.of("embed_tokens"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("embed_tokens");
   }
 
   static int[] bits(NDArray a) {

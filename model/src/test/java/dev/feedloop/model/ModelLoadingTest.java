@@ -65,7 +65,7 @@ class ModelLoadingTest {
         double tol = dtype.equals("F32") ? 1e-5 : 0.05;
         assertThat(loaded.model().score(seqs, null).get(0).sum())
             .isCloseTo(original.score(seqs, null).get(0).sum(), within(tol));
-        assertThat(loaded.eosTokenIds()).containsExactly(2L);
+        assertThat(loaded.stopTokenIds()).containsExactly(2L);
       }
     }
   }

@@ -156,6 +156,21 @@ final class TinyModels {
     Files.writeString(dir.resolve("tokenizer_config.json"), cfg.toString());
   }
 
+  /**
+   * The repository's shipped chat model, models/tiny-chat (a real byte-level BPE tokenizer and a
+   * trained network), found above the module's working directory.
+   */
+  static Path shippedChatModel() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("models").resolve("tiny-chat");
+      if (Files.exists(candidate.resolve("config.json"))) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException(
+        "models/tiny-chat not found above " + Path.of("").toAbsolutePath());
+  }
+
   static float[] floats(NDArray a) {
     return a.toType(DataType.FLOAT32, false).toFloatArray();
   }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,11 +30,12 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    modelTransformer = ModelOptions.ModelOptional.class,
     description = "Tokens/s and GFLOP/s of forward and forward+backward (LoRA-only gradients).")
 final class BenchCommand implements Callable<Integer> {
 
-  @Option(names = "--model", description = "also benchmark this model directory")
-  Path model;
+  /** --model: also benchmark this model directory; --seed: the random weights and inputs. */
+  @Mixin ModelOptions modelOptions;
 
   @Option(names = "--batch", defaultValue = "8")
   int batch;
@@ -47,15 +49,13 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--lora-rank", defaultValue = "8")
   int rank;
 
-  @Option(names = "--device", defaultValue = "cpu")
-  String device;
-
   @Option(names = "--skip-synthetic", description = "only the --model")
   boolean skipSynthetic;
 
   @Override
   public Integer call() throws Exception {
-    Device dev = Device.fromName(device);
+    Device dev = modelOptions.device();
+    Path model = modelOptions.model();
     Engine engine = Engine.getInstance();
     System.out.printf(
         "engine %s %s, device %s, %d available processors%n",
@@ -68,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
     if (!skipSynthetic) {
       // ~10M parameters: d=256, 10 layers, vocab 4096, GQA 8 query / 4 kv heads
       ModelConfig c = ModelConfig.llama(4096, 256, 688, 10, 8, 4);
-      try (CausalLM lm = CausalLM.random(c, dev, DataType.FLOAT32, 1)) {
+      try (CausalLM lm = CausalLM.random(c, dev, DataType.FLOAT32, modelOptions.seed())) {
         run("llama-10M (random weights)", lm, peak);
       }
     }
@@ -91,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
         "  forward FLOPs per batch %.1f G (matmuls: projections, attention, lm_head)%n",
         flops / 1e9);
 
-    Random rnd = new Random(1);
+    Random rnd = new Random(modelOptions.seed());
     long[] ids = new long[(int) tokens];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = rnd.nextInt(c.vocabSize());
@@ -132,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
                 LoraConfig.of(rank, 2 * rank, 0, Weights.PROJECTIONS),
                 lm.manager(),
                 DataType.FLOAT32,
-                1)
+                modelOptions.seed())
             .trainable(true)) {
       double fb =
           time(

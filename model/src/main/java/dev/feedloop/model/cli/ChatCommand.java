@@ -1,6 +1,5 @@
 package dev.feedloop.model.cli;
 
-import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.Completion;
 import dev.feedloop.model.LanguageModel;
@@ -16,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -25,8 +25,7 @@ import picocli.CommandLine.Option;
         "Chat with a model directory, optionally with a PEFT LoRA adapter. Interactive unless --prompt is given.")
 final class ChatCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, description = "Hugging Face model directory")
-  Path model;
+  @Mixin ModelOptions modelOptions;
 
   @Option(names = "--adapter", description = "PEFT LoRA adapter directory")
   Path adapter;
@@ -52,28 +51,23 @@ final class ChatCommand implements Callable<Integer> {
   @Option(names = "--max-new-tokens", defaultValue = "256")
   int maxNewTokens;
 
-  @Option(names = "--seed", description = "fixes sampling")
-  Long seed;
-
   @Option(names = "-n", defaultValue = "1", description = "candidates per message")
   int n;
 
   @Option(names = "--stop", split = ",", description = "stop strings")
   List<String> stop;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu(N)")
-  String device;
-
   @Override
   public Integer call() throws Exception {
-    try (LanguageModel lm = LanguageModel.load(model, Device.fromName(device), DataType.FLOAT32);
+    Path model = modelOptions.model();
+    try (LanguageModel lm = LanguageModel.load(model, modelOptions.device(), DataType.FLOAT32);
         LoraAdapter lora =
             adapter == null
                 ? null
                 : LoraAdapter.load(
                     adapter, lm.model().config(), lm.model().manager(), DataType.FLOAT32)) {
       SamplingParams params =
-          new SamplingParams(maxNewTokens, temperature, topP, topK, seed, stop, n);
+          new SamplingParams(maxNewTokens, temperature, topP, topK, modelOptions.seed(), stop, n);
       List<ChatMessage> history = new ArrayList<>();
       if (system != null) {
         history.add(ChatMessages.system(system));

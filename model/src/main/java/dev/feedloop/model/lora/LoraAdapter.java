@@ -265,6 +265,11 @@ public final class LoraAdapter implements AutoCloseable {
     }
   }
 
+  /** Whether {@link #close()} freed the tensors (then every use of them fails). */
+  public boolean isClosed() {
+    return !manager.isOpen();
+  }
+
   @Override
   public void close() {
     manager.close();

@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.feedloop.model.ModelLoadException;
 import dev.feedloop.model.Weights;
+import dev.feedloop.schemas.LoraSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,7 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * LoRA hyper-parameters, serialised as PEFT's {@code adapter_config.json}.
+ * LoRA hyper-parameters, serialised as PEFT's {@code adapter_config.json}: the one LoRA-shape type
+ * of the loop. Its event form is the Avro {@link LoraSettings} of an adapter announcement ({@link
+ * #toSettings()}, {@link #fromSettings}).
  *
  * @param r rank of the update B·A
  * @param alpha the update is scaled by alpha / r (alpha / sqrt(r) with rsLoRA)
@@ -55,6 +58,32 @@ public record LoraConfig(
 
   public LoraConfig withBaseModel(String name) {
     return new LoraConfig(r, alpha, dropout, targetModules, useRslora, name);
+  }
+
+  /**
+   * The shape an adapter announcement carries (rank, alpha, target modules). Dropout is left out:
+   * it acts in training only.
+   *
+   * @throws IllegalStateException for rsLoRA, whose alpha / sqrt(r) scaling the event cannot say
+   */
+  public LoraSettings toSettings() {
+    if (useRslora) {
+      throw new IllegalStateException(
+          "an rsLoRA adapter cannot be announced: LoraSettings has no use_rslora field");
+    }
+    return LoraSettings.newBuilder()
+        .setRank(r)
+        .setAlpha(alpha)
+        .setTargetModules(targetModules)
+        .build();
+  }
+
+  /**
+   * The config of an announced adapter, for serving it: no dropout, alpha / r scaling, no base
+   * model name.
+   */
+  public static LoraConfig fromSettings(LoraSettings settings) {
+    return of(settings.getRank(), settings.getAlpha(), 0, settings.getTargetModules());
   }
 
   public double scale() {

@@ -7,6 +7,7 @@ import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.NoGrad;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraParameter;
+import dev.feedloop.schemas.ContentHash;
 import dev.feedloop.trainer.data.ChatTokenizer;
 import dev.feedloop.trainer.run.PolicyScorer;
 import dev.feedloop.trainer.run.SequenceScores;
@@ -60,19 +61,18 @@ public final class LoraPolicyScorer implements PolicyScorer {
   public static LoraPolicyScorer forModel(
       LanguageModel model, LoraAdapter policy, LoraAdapter reference, byte[] referenceSource) {
     ModelChatTokenizer tokenizer = new ModelChatTokenizer(model);
-    List<byte[]> parts = new ArrayList<>();
-    parts.add(
-        ModelChatTokenizer.Fingerprints.fileOrEmpty(model.directory().resolve("config.json")));
+    ContentHash fingerprint =
+        ContentHash.builder().text(ContentHash.ofFile(model.directory().resolve("config.json")));
     // every weight file: a single model.safetensors or all shards (the index alone names tensors,
     // not values)
     for (Path weights : weightFiles(model.directory())) {
-      parts.add(ModelChatTokenizer.Fingerprints.fileOrEmpty(weights));
+      fingerprint.text(ContentHash.ofFile(weights));
     }
-    parts.add(ModelChatTokenizer.Fingerprints.text(tokenizer.fingerprint()));
-    parts.add(ModelChatTokenizer.Fingerprints.text(model.model().dtype().toString()));
-    parts.add(reference == null ? new byte[0] : referenceSource);
-    String fingerprint = ModelChatTokenizer.Fingerprints.sha256(parts);
-    return new LoraPolicyScorer(model.model(), tokenizer, policy, reference, fingerprint);
+    fingerprint
+        .text(tokenizer.fingerprint())
+        .text(model.model().dtype().toString())
+        .bytes(reference == null ? new byte[0] : referenceSource);
+    return new LoraPolicyScorer(model.model(), tokenizer, policy, reference, fingerprint.hex());
   }
 
   @Override

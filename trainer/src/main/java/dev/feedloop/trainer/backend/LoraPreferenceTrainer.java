@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
+import dev.feedloop.schemas.ContentHash;
 import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.UnaryFeedback;
 import dev.feedloop.trainer.data.ChatTokenizer;
@@ -35,6 +36,7 @@ import dev.feedloop.trainer.run.TrainingReport;
 import dev.feedloop.trainer.run.TrainingSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -375,8 +377,8 @@ public final class LoraPreferenceTrainer {
               previousAdapter, model.model().config(), model.model().manager(), DataType.FLOAT32);
       return new Reference(
           adapter,
-          ModelChatTokenizer.Fingerprints.fileOrEmpty(
-              previousAdapter.resolve(LoraAdapter.ADAPTER_WEIGHTS)));
+          ContentHash.ofFile(previousAdapter.resolve(LoraAdapter.ADAPTER_WEIGHTS))
+              .getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
 import dev.feedloop.model.Weights;
 import dev.feedloop.model.bench.Flops;
+import dev.feedloop.model.cli.ModelOptions;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.trainer.backend.LoraPolicyScorer;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,16 +47,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    modelTransformer = ModelOptions.ModelOptional.class,
     description =
         "DPO training throughput with and without cached reference log-probs, against a matmul peak measured in the same run.")
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--model",
-      description =
-          "Also benchmark this model directory on synthetic-corpus pairs (e.g. models/tiny-chat).")
-  Path model;
+  /** --model: also benchmark this directory on synthetic-corpus pairs (e.g. models/tiny-chat). */
+  @Mixin ModelOptions modelOptions;
 
   @Option(
       names = "--batch-size",
@@ -77,13 +77,11 @@ final class BenchCommand implements Callable<Integer> {
       description = "Only the --model, not the ~10M-parameter random-weight Llama.")
   boolean skipSynthetic;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "(default: ${DEFAULT-VALUE})")
-  String device;
-
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Device dev = Device.fromName(device);
+    Device dev = modelOptions.device();
+    Path model = modelOptions.model();
     Engine engine = Engine.getInstance();
     out.printf(
         "engine %s %s, device %s, %d available processors%n",
@@ -106,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
       // the model benchmark's ~10M-parameter config: d=256, 10 layers, 8 query / 4 kv heads, vocab
       // 4096
       ModelConfig config = ModelConfig.llama(4096, 256, 688, 10, 8, 4);
-      try (CausalLM lm = CausalLM.random(config, dev, DataType.FLOAT32, 1)) {
+      try (CausalLM lm = CausalLM.random(config, dev, DataType.FLOAT32, modelOptions.seed())) {
         run(
             out,
             "llama-10M (random weights; prompt 32 + answers 96 tokens)",
@@ -141,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private List<TokenizedPair> randomPairs(int vocabulary) {
-    Random random = new Random(1);
+    Random random = new Random(modelOptions.seed());
     List<TokenizedPair> pairs = new ArrayList<>();
     for (int i = 0; i < batchSize * (steps + 1); i++) {
       pairs.add(

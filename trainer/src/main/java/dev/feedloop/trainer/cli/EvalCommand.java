@@ -1,5 +1,6 @@
 package dev.feedloop.trainer.cli;
 
+import dev.feedloop.model.cli.ModelOptions;
 import dev.feedloop.trainer.backend.LoraPreferenceTrainer;
 import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.run.EvaluationConfig;
@@ -16,12 +17,15 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
+    modelTransformer = ModelOptions.NoSeed.class,
     description =
         "Preference metrics (loss, rewards/accuracies, rewards/margins, ...) of an adapter on a data file.")
 final class EvalCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
+
+  @Mixin ObjectiveOptions objective;
 
   @Option(names = "--data", required = true, split = ",", description = "Preference data files.")
   List<Path> data;
@@ -38,20 +42,20 @@ final class EvalCommand implements Callable<Integer> {
 
   EvaluationConfig config() {
     DatasetFormat format =
-        model.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(model.format);
+        objective.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(objective.format);
     return EvaluationConfig.builder()
         .dataFiles(data)
         .format(format)
-        .modelDirectory(model.model)
+        .modelDirectory(model.model())
         .adapter(adapter)
-        .loss(model.lossConfig())
-        .batchSize(model.batchSize)
-        .truncation(model.truncation())
-        .reference(model.reference)
-        .referenceAdapter(model.referenceAdapter)
-        .referenceCacheDirectory(model.referenceCache)
+        .loss(objective.lossConfig())
+        .batchSize(objective.batchSize)
+        .truncation(objective.truncation())
+        .reference(objective.reference)
+        .referenceAdapter(objective.referenceAdapter)
+        .referenceCacheDirectory(objective.referenceCache)
         .metricsOutput(metricsOutput)
-        .device(model.device)
+        .device(model.deviceName())
         .build();
   }
 

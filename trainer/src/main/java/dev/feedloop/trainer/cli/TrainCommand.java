@@ -1,5 +1,6 @@
 package dev.feedloop.trainer.cli;
 
+import dev.feedloop.model.cli.ModelOptions;
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.trainer.backend.LoraPreferenceTrainer;
 import dev.feedloop.trainer.data.DatasetFormat;
@@ -25,6 +26,8 @@ final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
+
+  @Mixin ObjectiveOptions objective;
 
   @Option(names = "--data", required = true, split = ",", description = "Preference data files.")
   List<Path> data;
@@ -102,9 +105,6 @@ final class TrainCommand implements Callable<Integer> {
       description = "Clip the global gradient norm, 0 = off (default: ${DEFAULT-VALUE}).")
   double maxGradNorm;
 
-  @Option(names = "--seed", defaultValue = "42", description = "(default: ${DEFAULT-VALUE})")
-  long seed;
-
   @Option(
       names = "--eval-fraction",
       defaultValue = "0.1",
@@ -145,13 +145,13 @@ final class TrainCommand implements Callable<Integer> {
 
   TrainingConfig config() {
     DatasetFormat format =
-        model.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(model.format);
+        objective.format.equalsIgnoreCase("auto") ? null : DatasetFormat.parse(objective.format);
     return TrainingConfig.builder()
         .dataFiles(data)
         .format(format)
-        .modelDirectory(model.model)
+        .modelDirectory(model.model())
         .outputDirectory(output)
-        .loss(model.lossConfig())
+        .loss(objective.lossConfig())
         .learningRate(learningRate)
         .optimizer(new AdamWConfig(adamBeta1, adamBeta2, adamEpsilon, weightDecay))
         .warmupSteps(warmupSteps)
@@ -159,19 +159,19 @@ final class TrainCommand implements Callable<Integer> {
         .schedule(schedule)
         .epochs(epochs)
         .maxSteps(maxSteps)
-        .batchSize(model.batchSize)
+        .batchSize(objective.batchSize)
         .gradientAccumulation(gradAccumulation)
         .maxGradNorm(maxGradNorm)
-        .seed(seed)
-        .truncation(model.truncation())
+        .seed(model.seed())
+        .truncation(objective.truncation())
         .evalFraction(evalFraction)
         .evalSteps(evalSteps)
         .loggingSteps(loggingSteps)
         .lora(LoraConfig.of(loraRank, loraAlpha, loraDropout, loraTargets))
-        .reference(model.reference)
-        .referenceAdapter(model.referenceAdapter)
-        .referenceCacheDirectory(model.referenceCache)
-        .device(model.device)
+        .reference(objective.reference)
+        .referenceAdapter(objective.referenceAdapter)
+        .referenceCacheDirectory(objective.referenceCache)
+        .device(model.deviceName())
         .build();
   }
 

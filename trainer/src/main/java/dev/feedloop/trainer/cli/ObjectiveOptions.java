@@ -9,14 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** Options shared by train and eval: model, loss, reference and lengths. */
-final class ModelOptions {
-  @Option(
-      names = "--model",
-      required = true,
-      description = "Hugging Face model directory (config.json, safetensors, tokenizer.json).")
-  Path model;
-
+/**
+ * Options shared by train and eval that define the objective: data format, loss, reference, lengths
+ * and batch size (the model, device and seed come from the model module's {@link
+ * dev.feedloop.model.cli.ModelOptions}).
+ */
+final class ObjectiveOptions {
   @Option(
       names = "--format",
       defaultValue = "auto",
@@ -107,12 +105,6 @@ final class ModelOptions {
       defaultValue = "8",
       description = "Records per micro-batch (default: ${DEFAULT-VALUE}).")
   int batchSize;
-
-  @Option(
-      names = "--device",
-      defaultValue = "cpu",
-      description = "cpu, gpu or gpu0, gpu1, ... (default: ${DEFAULT-VALUE}).")
-  String device;
 
   LossConfig lossConfig() {
     List<LossTerm> terms = losses.stream().map(LossTerm::parse).toList();
