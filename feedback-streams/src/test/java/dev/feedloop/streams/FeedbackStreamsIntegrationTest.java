@@ -63,11 +63,15 @@ class FeedbackStreamsIntegrationTest {
     TopicNames topics = SharedKafkaBroker.createUniqueTopics("streams-it");
     KafkaClientSettings kafka = SharedKafkaBroker.settings();
     StreamsSettings settings =
-        StreamsSettings.defaults("", stateDirectory)
-            .withApplicationId("streams-it-" + Long.toHexString(System.nanoTime()))
-            .withWindows(Duration.ofMinutes(10), Duration.ofMinutes(1), Duration.ofSeconds(30))
-            .withUserCap(CAP, Duration.ofDays(1))
-            .withProcessingGuarantee(StreamsConfig.EXACTLY_ONCE_V2);
+        StreamsSettings.builder("", stateDirectory)
+            .applicationId("streams-it-" + Long.toHexString(System.nanoTime()))
+            .joinWindow(Duration.ofMinutes(10))
+            .pairingWindow(Duration.ofMinutes(1))
+            .grace(Duration.ofSeconds(30))
+            .userCap(CAP)
+            .userCapWindow(Duration.ofDays(1))
+            .processingGuarantee(StreamsConfig.EXACTLY_ONCE_V2)
+            .build();
     // event times lie in the past: a broker refuses timestamps more than an hour ahead
     Instant base =
         Instant.now()
