@@ -11,23 +11,14 @@ import dev.feedloop.schemas.kafka.KafkaClientSettings;
 import dev.feedloop.schemas.kafka.TopicKeys;
 import dev.feedloop.schemas.kafka.TopicNames;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,8 +65,9 @@ class WallClockLivenessIntegrationTest {
 
     try (FeedbackStreamsApp app =
             FeedbackStreamsApp.start(kafka, topics, settings, new SimpleMeterRegistry());
-        KafkaProducer<byte[], byte[]> producer = producer(kafka);
-        KafkaConsumer<String, byte[]> unaryTopic = consumer(kafka, topics.unaryFeedback())) {
+        KafkaProducer<byte[], byte[]> producer = BrokerClients.producer(kafka);
+        KafkaConsumer<String, byte[]> unaryTopic =
+            BrokerClients.readCommitted(kafka, topics.unaryFeedback())) {
       assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("app running").isTrue();
 
       // A first vote warms the path up (the first fetches and transactions of a new application
@@ -146,7 +138,7 @@ class WallClockLivenessIntegrationTest {
     FeedbackReceived vote = Events.up("f-" + generationId, generationId, "ann", votedAt);
     producer
         .send(
-            record(
+            BrokerClients.record(
                 topics.generations(),
                 TopicKeys.of(generation),
                 EventSerde.of(GenerationLogged.class).serialize(null, generation),
@@ -154,7 +146,7 @@ class WallClockLivenessIntegrationTest {
         .get();
     producer
         .send(
-            record(
+            BrokerClients.record(
                 topics.feedback(),
                 TopicKeys.of(vote),
                 EventSerde.of(FeedbackReceived.class).serialize(null, vote),
@@ -181,32 +173,5 @@ class WallClockLivenessIntegrationTest {
       unary.add(EventSerde.of(UnaryFeedback.class).deserialize(record.topic(), record.value()));
     }
     return unary;
-  }
-
-  private static ProducerRecord<byte[], byte[]> record(
-      String topic, String key, byte[] value, Instant at) {
-    return new ProducerRecord<>(
-        topic, null, at.toEpochMilli(), key.getBytes(StandardCharsets.UTF_8), value);
-  }
-
-  private static KafkaProducer<byte[], byte[]> producer(KafkaClientSettings kafka) {
-    Map<String, Object> config = kafka.clientConfig();
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-  }
-
-  private static KafkaConsumer<String, byte[]> consumer(KafkaClientSettings kafka, String topic) {
-    Map<String, Object> config = kafka.clientConfig();
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic).stream()
-            .map(info -> new TopicPartition(topic, info.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    return consumer;
   }
 }
