@@ -8,13 +8,15 @@ import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.PromptHash;
 import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.kafka.TopicKeys;
 import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.schemas.rules.RejectReason;
+import dev.feedloop.schemas.rules.Rejection;
+import dev.feedloop.schemas.rules.TrainingRecordValidator;
 import dev.feedloop.streams.internal.Candidate;
 import dev.feedloop.streams.internal.DeadLetters;
 import dev.feedloop.streams.internal.InternalSerdes;
 import dev.feedloop.streams.internal.JoinedFeedback;
-import dev.feedloop.streams.internal.RecordValidator;
-import dev.feedloop.streams.internal.RecordValidator.Rejection;
 import dev.feedloop.streams.internal.Routed;
 import dev.feedloop.streams.internal.SourcedFeedback;
 import dev.feedloop.streams.internal.TrainingRecords;
@@ -52,7 +54,28 @@ import org.apache.kafka.streams.state.Stores;
  *
  * Inputs are read as raw bytes so that undecodable records become dead letters with their original
  * bytes instead of stopping the application. Every processor, store and internal topic is named, so
- * that names stay stable across releases and restarts.
+ * that names stay stable across releases and restarts. Content rules, reason codes, record ids and
+ * record keys are the schemas rulebook's ({@link TrainingRecordValidator}, {@link RejectReason},
+ * {@code RecordIds}, {@link TopicKeys}), the same the trainer applies on import.
+ *
+ * <h2>Time: wall-clock liveness</h2>
+ *
+ * Every window and deadline is in event time (the records' timestamps: a generation's created_at, a
+ * feedback's received_at). Whether a record is too late to enter a join is decided on stream time,
+ * as Kafka Streams does. The processors that hold state until a deadline (the {@link VoteSettler},
+ * the {@link JoinWatch}es, the {@link JoinGate}'s duplicate memory) read their deadlines on a
+ * {@link dev.feedloop.streams.internal.TaskClock}: the task's stream time plus the wall-clock time
+ * since the task last had input, checked on stream time and every {@link
+ * StreamsSettings#wallClockInterval()} of wall clock. While input flows that is stream time, so a
+ * backlog replays exactly as it ran live; on a quiet partition event time is taken to go on with
+ * the wall clock, so a lone vote is settled and emitted within the settle window (pairing window
+ * plus grace) plus one wall-clock interval of its arrival, and feedback on a generation that never
+ * comes is dead-lettered on time. Lateness is measured against that same clock: a vote arriving
+ * after its votes settled is {@code vote-after-close} whichever clock settled them.
+ *
+ * <p>The {@link VotePairer} and the {@link UserCapGuard} need no clock: they emit as each record
+ * arrives, and expire their entries by the times of the records they see (which reach them behind
+ * stream time); a quiet partition holds a bounded set of entries there until its next record.
  */
 public final class FeedbackTopology {
 
@@ -76,7 +99,7 @@ public final class FeedbackTopology {
     StreamsBuilder builder = new StreamsBuilder();
     addStores(builder);
     List<KStream<String, DeadLetter>> deadLetters = new ArrayList<>();
-    RecordValidator validator = new RecordValidator(settings);
+    TrainingRecordValidator validator = new TrainingRecordValidator(settings.recordLimits());
     Serde<SourcedFeedback> sourcedFeedback = InternalSerdes.sourcedFeedback();
     Serde<JoinedFeedback> joinedFeedback = InternalSerdes.joinedFeedback();
     Serde<Candidate> candidates = InternalSerdes.candidate();
@@ -123,13 +146,13 @@ public final class FeedbackTopology {
                         JoinGate.PENDING_FEEDBACK_DEADLINES,
                         sourced ->
                             new JoinedFeedback(sourced.feedback(), sourced.origin(), null, null),
-                        (unmatched, streamTime) ->
+                        (unmatched, closedAt) ->
                             DeadLetters.forFeedback(
                                 unmatched.feedback(),
                                 unmatched.origin(),
-                                DeadLetterReason.UNKNOWN_GENERATION,
+                                RejectReason.UNKNOWN_GENERATION,
                                 unknownDetail(unmatched.feedback().getGenerationId(), settings),
-                                streamTime)),
+                                closedAt)),
                 Named.as("feedback-join-watch"),
                 JoinGate.PENDING_FEEDBACK,
                 JoinGate.PENDING_FEEDBACK_DEADLINES),
@@ -185,14 +208,14 @@ public final class FeedbackTopology {
                             JoinGate.PENDING_CHOICES,
                             JoinGate.PENDING_CHOICES_DEADLINES,
                             choice -> choice,
-                            (unmatched, streamTime) ->
+                            (unmatched, closedAt) ->
                                 DeadLetters.forFeedback(
                                     unmatched.feedback(),
                                     unmatched.origin(),
-                                    DeadLetterReason.UNKNOWN_GENERATION,
+                                    RejectReason.UNKNOWN_GENERATION,
                                     unknownDetail(
                                         unmatched.feedback().getOtherGenerationId(), settings),
-                                    streamTime)),
+                                    closedAt)),
                     Named.as("choice-join-watch"),
                     JoinGate.PENDING_CHOICES,
                     JoinGate.PENDING_CHOICES_DEADLINES),
@@ -351,13 +374,16 @@ public final class FeedbackTopology {
 
   private static KStream<String, Candidate> validated(
       KStream<String, Candidate> candidates,
-      RecordValidator validator,
+      TrainingRecordValidator validator,
       String name,
       List<KStream<String, DeadLetter>> deadLetters) {
     return accepted(
         candidates.mapValues(
             candidate -> {
-              Optional<Rejection> rejection = validator.check(candidate);
+              Optional<Rejection> rejection =
+                  candidate.isPair()
+                      ? validator.check(candidate.pair())
+                      : validator.check(candidate.unary());
               return rejection.isEmpty()
                   ? Routed.ok(candidate)
                   : Routed.<Candidate>rejected(
@@ -381,7 +407,7 @@ public final class FeedbackTopology {
           DeadLetters.forFeedback(
               choice.feedback(),
               choice.origin(),
-              DeadLetterReason.INVALID_FEEDBACK,
+              RejectReason.INVALID_FEEDBACK,
               "choice between "
                   + chosen.getGenerationId()
                   + " and "
@@ -403,10 +429,10 @@ public final class FeedbackTopology {
   }
 
   static Optional<Rejection> checkGeneration(GenerationLogged generation, String key) {
-    if (!generation.getGenerationId().equals(key)) {
+    if (!TopicKeys.of(generation).equals(key)) {
       return Optional.of(
           new Rejection(
-              DeadLetterReason.INVALID_GENERATION,
+              RejectReason.INVALID_GENERATION,
               "key " + key + " is not generation_id " + generation.getGenerationId()));
     }
     return Optional.empty();
@@ -414,7 +440,7 @@ public final class FeedbackTopology {
 
   static Optional<Rejection> checkFeedback(FeedbackReceived feedback, String key) {
     String problem = null;
-    if (!feedback.getGenerationId().equals(key)) {
+    if (!TopicKeys.of(feedback).equals(key)) {
       problem = "key " + key + " is not generation_id " + feedback.getGenerationId();
     } else if (feedback.getUserId().isBlank()) {
       problem = "no user id";
@@ -428,6 +454,6 @@ public final class FeedbackTopology {
       problem = "EDIT without edited_text";
     }
     return Optional.ofNullable(problem)
-        .map(detail -> new Rejection(DeadLetterReason.INVALID_FEEDBACK, detail));
+        .map(detail -> new Rejection(RejectReason.INVALID_FEEDBACK, detail));
   }
 }

@@ -1,9 +1,10 @@
 package dev.feedloop.streams;
 
 import dev.feedloop.schemas.EventSerde;
+import dev.feedloop.schemas.rules.RejectReason;
+import dev.feedloop.schemas.rules.Rejection;
 import dev.feedloop.streams.internal.DeadLetters;
 import dev.feedloop.streams.internal.Origin;
-import dev.feedloop.streams.internal.RecordValidator.Rejection;
 import dev.feedloop.streams.internal.Routed;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -52,7 +53,7 @@ final class InputDecoder<T extends SpecificRecord, V>
         throw new SerializationException("null value (tombstone) where an event is expected");
       }
     } catch (SerializationException e) {
-      reject(record, origin, DeadLetterReason.UNDECODABLE, e.getMessage());
+      reject(record, origin, RejectReason.UNDECODABLE, e.getMessage());
       return;
     }
     Optional<Rejection> rejection = check.apply(event, key);
@@ -64,7 +65,7 @@ final class InputDecoder<T extends SpecificRecord, V>
   }
 
   private void reject(
-      Record<byte[], byte[]> record, Origin origin, DeadLetterReason reason, String detail) {
+      Record<byte[], byte[]> record, Origin origin, RejectReason reason, String detail) {
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     context()
         .forward(

@@ -3,8 +3,7 @@ package dev.feedloop.streams;
 import dev.feedloop.streams.internal.Deadlines;
 import dev.feedloop.streams.internal.JoinedFeedback;
 import dev.feedloop.streams.internal.Routed;
-import java.time.Duration;
-import org.apache.kafka.streams.processor.PunctuationType;
+import dev.feedloop.streams.internal.TaskClock;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -16,6 +15,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * results are dropped, since the watch dead-letters what never matches. After the first join a
  * feedback id seen before is dropped, whether the producer retried it or the generation was logged
  * twice.
+ *
+ * <p>A match for feedback that is no longer pending was either matched before (a duplicate) or
+ * given up by the watch as unknown-generation: the watch reads its deadlines on the {@link
+ * TaskClock}, which the wall clock carries past stream time on a quiet partition, while the join
+ * keeps its windows open on stream time. Either way the feedback already had its outcome, and the
+ * match is dropped.
  */
 final class JoinGate
     extends ContextualProcessor<String, JoinedFeedback, String, Routed<JoinedFeedback>> {
@@ -33,6 +38,7 @@ final class JoinGate
   private KeyValueStore<String, JoinedFeedback> pending;
   private KeyValueStore<String, Long> seen;
   private Deadlines deadlines;
+  private final TaskClock clock;
 
   /**
    * @param choiceStage true after the second (CHOICE) join, which looks up the other candidate
@@ -41,6 +47,7 @@ final class JoinGate
     this.settings = settings;
     this.metrics = metrics;
     this.choiceStage = choiceStage;
+    this.clock = new TaskClock(settings.wallClockInterval());
   }
 
   @Override
@@ -50,10 +57,7 @@ final class JoinGate
     if (!choiceStage) {
       seen = context.getStateStore(SEEN_STORE);
       deadlines = new Deadlines(context.getStateStore(SEEN_DEADLINES));
-      context.schedule(
-          Duration.ofSeconds(1),
-          PunctuationType.STREAM_TIME,
-          now -> deadlines.popDue(now).forEach(seen::delete));
+      clock.schedule(context, now -> deadlines.popDue(now).forEach(seen::delete));
     }
   }
 
@@ -63,13 +67,25 @@ final class JoinGate
     // window closed
     JoinedFeedback joined = record.value();
     String feedbackId = joined.feedback().getFeedbackId();
-    pending.delete(feedbackId);
+    boolean wasPending = pending.get(feedbackId) != null;
+    if (wasPending) {
+      pending.delete(feedbackId);
+    }
     if (choiceStage) {
-      context().forward(record.withValue(Routed.ok(joined)));
+      if (wasPending) {
+        context().forward(record.withValue(Routed.ok(joined)));
+      } else {
+        metrics.duplicateDropped("choice"); // the other candidate logged twice, or given up
+      }
       return;
     }
+    clock.input();
     if (seen.get(feedbackId) != null) {
       metrics.duplicateDropped("feedback-id");
+      return;
+    }
+    if (!wasPending) {
+      metrics.duplicateDropped("joined-after-dead-letter");
       return;
     }
     // a duplicate can only trail its original by as much as the join keeps either side

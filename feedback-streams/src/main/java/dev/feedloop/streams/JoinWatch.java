@@ -1,13 +1,13 @@
 package dev.feedloop.streams;
 
 import dev.feedloop.schemas.DeadLetter;
+import dev.feedloop.schemas.kafka.TopicKeys;
 import dev.feedloop.streams.internal.Deadlines;
 import dev.feedloop.streams.internal.JoinedFeedback;
 import dev.feedloop.streams.internal.Routed;
-import java.time.Duration;
+import dev.feedloop.streams.internal.TaskClock;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -20,6 +20,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * with no more than a metric. Feedback that goes in is remembered until the join reports it matched
  * ({@link JoinGate} forgets it); if no match came by the time the join can no longer produce one,
  * the punctuation dead-letters it.
+ *
+ * <p>That time is read on the {@link TaskClock}, so feedback on a generation that never comes is
+ * dead-lettered even when its partition goes quiet. The join itself closes its windows on stream
+ * time only; should it still match feedback that the wall clock already gave up, the {@link
+ * JoinGate} drops that match, so every feedback event has exactly one outcome.
  *
  * <p>The join's own outer results are not used for this: their emission depends on an in-memory
  * time tracker that does not survive task re-initialisation, and some were lost across restarts.
@@ -34,11 +39,11 @@ final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V
   private final BiFunction<JoinedFeedback, Long, DeadLetter> deadLetter;
   private KeyValueStore<String, JoinedFeedback> pending;
   private Deadlines deadlines;
+  private final TaskClock clock;
 
   /**
    * @param pendingValue what to remember of an incoming value (feedback and origin)
-   * @param deadLetter builds the dead letter from what was remembered and the stream time that
-   *     closed it
+   * @param deadLetter builds the dead letter from what was remembered and the time that closed it
    */
   JoinWatch(
       StreamsSettings settings,
@@ -52,6 +57,7 @@ final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V
     this.graceMillis = settings.grace().toMillis();
     this.pendingValue = pendingValue;
     this.deadLetter = deadLetter;
+    this.clock = new TaskClock(settings.wallClockInterval());
   }
 
   @Override
@@ -59,11 +65,13 @@ final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V
     super.init(context);
     pending = context.getStateStore(pendingStore);
     deadlines = new Deadlines(context.getStateStore(deadlineStore));
-    context.schedule(Duration.ofSeconds(1), PunctuationType.STREAM_TIME, this::expire);
+    clock.schedule(context, this::expire);
   }
 
   @Override
   public void process(Record<String, V> record) {
+    clock.input();
+    // on stream time, as the join decides whether a record is too late to go in
     long streamTime = context().currentStreamTimeMs();
     JoinedFeedback remembered = pendingValue.apply(record.value());
     if (record.timestamp() + windowMillis + graceMillis < streamTime) {
@@ -80,8 +88,8 @@ final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V
     context().forward(record.withValue(Routed.ok(record.value())));
   }
 
-  private void expire(long streamTime) {
-    for (String id : deadlines.popDue(streamTime)) {
+  private void expire(long now) {
+    for (String id : deadlines.popDue(now)) {
       JoinedFeedback unmatched = pending.get(id);
       if (unmatched == null) {
         continue; // joined in time
@@ -90,9 +98,9 @@ final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V
       context()
           .forward(
               new Record<>(
-                  unmatched.feedback().getGenerationId(),
-                  Routed.rejected(deadLetter.apply(unmatched, streamTime)),
-                  streamTime));
+                  TopicKeys.of(unmatched.feedback()),
+                  Routed.rejected(deadLetter.apply(unmatched, now)),
+                  now));
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.feedloop.streams;
 
 import dev.feedloop.schemas.kafka.KafkaClientSettings;
+import dev.feedloop.schemas.rules.RecordLimits;
+import dev.feedloop.schemas.settings.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -13,8 +15,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * What an operator tunes in the feedback topology. Every field has a FEEDLOOP_STREAMS_* environment
- * variable (see {@link #fromEnvironment}); the README's Settings table lists them.
+ * What an operator tunes in the feedback topology, built by name:
+ *
+ * <pre>{@code
+ * StreamsSettings.builder(topicPrefix, stateDirectory).joinWindow(Duration.ofMinutes(10)).build()
+ * }</pre>
+ *
+ * Every field has a FEEDLOOP_STREAMS_* environment variable (see {@link #fromEnvironment}); the
+ * README's Settings table lists them.
  *
  * @param applicationId Kafka Streams application id: consumer group, internal topic prefix, state
  *     directory name
@@ -26,16 +34,17 @@ import org.apache.kafka.streams.StreamsConfig;
  *     also the largest time between an up-vote and a down-vote that pair up
  * @param userCap most training records one user may contribute per {@code userCapWindow}
  * @param userCapWindow the tumbling window of the per-user cap
- * @param similarityThreshold a pair whose chosen and rejected texts have a character-trigram
- *     Jaccard similarity at or above this (0..1] is near-identical and rejected
- * @param maxPromptChars longest accepted prompt (all message contents together)
- * @param maxCompletionChars longest accepted completion, chosen or rejected text
+ * @param recordLimits the content limits of a training record (near-identical pair similarity, max
+ *     prompt and completion chars), the same rule the trainer's import applies
  * @param replicationFactor replication of internal topics; 0 picks min(3, brokers)
  * @param threads stream threads of this instance
  * @param metricsInterval how often the app logs its metrics line
  * @param maxTaskIdle how long a task waits for data on all of its input partitions before it
  *     processes what it has out of timestamp order (Kafka Streams' max.task.idle.ms); event-time
  *     windows are only as good as this ordering
+ * @param wallClockInterval how often a task that receives no input lets its deadlines follow the
+ *     wall clock (see {@link FeedbackTopology}: wall-clock liveness); 0 turns that off, and windows
+ *     then close only as new input advances stream time
  */
 public record StreamsSettings(
     String applicationId,
@@ -46,19 +55,19 @@ public record StreamsSettings(
     Duration pairingWindow,
     int userCap,
     Duration userCapWindow,
-    double similarityThreshold,
-    int maxPromptChars,
-    int maxCompletionChars,
+    RecordLimits recordLimits,
     int replicationFactor,
     int threads,
     Duration metricsInterval,
-    Duration maxTaskIdle) {
+    Duration maxTaskIdle,
+    Duration wallClockInterval) {
 
   public static final String ENV_PREFIX = "FEEDLOOP_STREAMS_";
 
   public StreamsSettings {
     Objects.requireNonNull(applicationId, "applicationId");
     Objects.requireNonNull(stateDirectory, "stateDirectory");
+    Objects.requireNonNull(recordLimits, "recordLimits");
     if (!applicationId.matches("[A-Za-z0-9._-]+")) {
       throw new IllegalArgumentException(
           "application id may hold only letters, digits, '.', '_' and '-': " + applicationId);
@@ -77,21 +86,18 @@ public record StreamsSettings(
     requirePositive("pairing window", pairingWindow);
     requirePositive("user cap window", userCapWindow);
     requirePositive("metrics interval", metricsInterval);
-    if (grace.isNegative() || maxTaskIdle.isNegative()) {
+    if (grace.isNegative() || maxTaskIdle.isNegative() || wallClockInterval.isNegative()) {
       throw new IllegalArgumentException(
-          "grace and max task idle must not be negative: " + grace + ", " + maxTaskIdle);
+          "grace, max task idle and wall-clock interval must not be negative: "
+              + grace
+              + ", "
+              + maxTaskIdle
+              + ", "
+              + wallClockInterval);
     }
-    if (userCap < 1
-        || maxPromptChars < 1
-        || maxCompletionChars < 1
-        || threads < 1
-        || replicationFactor < 0) {
+    if (userCap < 1 || threads < 1 || replicationFactor < 0) {
       throw new IllegalArgumentException(
-          "user cap, max lengths and threads must be positive, replication factor 0 (auto) or more");
-    }
-    if (!(similarityThreshold > 0 && similarityThreshold <= 1)) {
-      throw new IllegalArgumentException(
-          "similarity threshold must be in (0, 1]: " + similarityThreshold);
+          "user cap and threads must be positive, replication factor 0 (auto) or more");
     }
   }
 
@@ -101,55 +107,86 @@ public record StreamsSettings(
     }
   }
 
-  /** Defaults for a loop whose topics carry the given prefix (several loops share a cluster). */
+  /**
+   * Settings for a loop whose topics carry the given prefix (several loops share a cluster), with
+   * every field at its default until set.
+   */
+  public static Builder builder(String topicPrefix, Path stateDirectory) {
+    return new Builder(topicPrefix + "feedloop-feedback-streams", stateDirectory);
+  }
+
+  /** The defaults for a loop whose topics carry the given prefix. */
   public static StreamsSettings defaults(String topicPrefix, Path stateDirectory) {
-    return new StreamsSettings(
-        topicPrefix + "feedloop-feedback-streams",
-        stateDirectory,
-        StreamsConfig.EXACTLY_ONCE_V2,
-        Duration.ofHours(1),
-        Duration.ofSeconds(30),
-        Duration.ofMinutes(5),
-        200,
-        Duration.ofHours(1),
-        0.9,
-        16_000,
-        8_000,
-        0,
-        1,
-        Duration.ofMinutes(1),
-        Duration.ofSeconds(1));
+    return builder(topicPrefix, stateDirectory).build();
+  }
+
+  /** A builder holding these settings, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(applicationId, stateDirectory)
+        .processingGuarantee(processingGuarantee)
+        .joinWindow(joinWindow)
+        .grace(grace)
+        .pairingWindow(pairingWindow)
+        .userCap(userCap)
+        .userCapWindow(userCapWindow)
+        .recordLimits(recordLimits)
+        .replicationFactor(replicationFactor)
+        .threads(threads)
+        .metricsInterval(metricsInterval)
+        .maxTaskIdle(maxTaskIdle)
+        .wallClockInterval(wallClockInterval);
+  }
+
+  /**
+   * How long after a user's first vote on a generation that user's votes settle: the pairing window
+   * plus grace, in event time.
+   */
+  public Duration settleWindow() {
+    return pairingWindow.plus(grace);
   }
 
   /**
    * Defaults overridden by FEEDLOOP_STREAMS_&lt;FIELD&gt; variables, e.g.
-   * FEEDLOOP_STREAMS_JOIN_WINDOW=2h, FEEDLOOP_STREAMS_USER_CAP=50. Durations read 500ms, 90s, 10m,
-   * 2h, 1d or ISO-8601 (PT90S).
+   * FEEDLOOP_STREAMS_JOIN_WINDOW=2h, FEEDLOOP_STREAMS_USER_CAP=50. Durations follow {@link
+   * Durations}: 500ms, 90s, 10m, 2h, 1d or ISO-8601 (PT90S).
    */
   public static StreamsSettings fromEnvironment(
       Map<String, String> environment, Path defaultStateDirectory) {
     StreamsSettings d =
         defaults(environment.getOrDefault("FEEDLOOP_TOPIC_PREFIX", ""), defaultStateDirectory);
     Reader env = new Reader(environment);
-    return new StreamsSettings(
-        env.get("APPLICATION_ID", Function.identity(), d.applicationId()),
-        env.get("STATE_DIR", Path::of, d.stateDirectory()),
-        env.get("PROCESSING_GUARANTEE", v -> v.toLowerCase(Locale.ROOT), d.processingGuarantee()),
-        env.get("JOIN_WINDOW", StreamsSettings::parseDuration, d.joinWindow()),
-        env.get("GRACE", StreamsSettings::parseDuration, d.grace()),
-        env.get("PAIRING_WINDOW", StreamsSettings::parseDuration, d.pairingWindow()),
-        env.get("USER_CAP", Integer::parseInt, d.userCap()),
-        env.get("USER_CAP_WINDOW", StreamsSettings::parseDuration, d.userCapWindow()),
-        env.get("SIMILARITY_THRESHOLD", Double::parseDouble, d.similarityThreshold()),
-        env.get("MAX_PROMPT_CHARS", Integer::parseInt, d.maxPromptChars()),
-        env.get("MAX_COMPLETION_CHARS", Integer::parseInt, d.maxCompletionChars()),
-        env.get(
-            "REPLICATION_FACTOR",
-            v -> v.equalsIgnoreCase("auto") ? 0 : Integer.parseInt(v),
-            d.replicationFactor()),
-        env.get("THREADS", Integer::parseInt, d.threads()),
-        env.get("METRICS_INTERVAL", StreamsSettings::parseDuration, d.metricsInterval()),
-        env.get("MAX_TASK_IDLE", StreamsSettings::parseDuration, d.maxTaskIdle()));
+    RecordLimits limits = d.recordLimits();
+    return new Builder(
+            env.get("APPLICATION_ID", Function.identity(), d.applicationId()),
+            env.get("STATE_DIR", Path::of, d.stateDirectory()))
+        .processingGuarantee(
+            env.get(
+                "PROCESSING_GUARANTEE", v -> v.toLowerCase(Locale.ROOT), d.processingGuarantee()))
+        .joinWindow(env.get("JOIN_WINDOW", Durations::parse, d.joinWindow()))
+        .grace(env.get("GRACE", Durations::parse, d.grace()))
+        .pairingWindow(env.get("PAIRING_WINDOW", Durations::parse, d.pairingWindow()))
+        .userCap(env.get("USER_CAP", Integer::parseInt, d.userCap()))
+        .userCapWindow(env.get("USER_CAP_WINDOW", Durations::parse, d.userCapWindow()))
+        .recordLimits(
+            RecordLimits.builder()
+                .similarityThreshold(
+                    env.get(
+                        "SIMILARITY_THRESHOLD", Double::parseDouble, limits.similarityThreshold()))
+                .maxPromptChars(
+                    env.get("MAX_PROMPT_CHARS", Integer::parseInt, limits.maxPromptChars()))
+                .maxCompletionChars(
+                    env.get("MAX_COMPLETION_CHARS", Integer::parseInt, limits.maxCompletionChars()))
+                .build())
+        .replicationFactor(
+            env.get(
+                "REPLICATION_FACTOR",
+                v -> v.equalsIgnoreCase("auto") ? 0 : Integer.parseInt(v),
+                d.replicationFactor()))
+        .threads(env.get("THREADS", Integer::parseInt, d.threads()))
+        .metricsInterval(env.get("METRICS_INTERVAL", Durations::parse, d.metricsInterval()))
+        .maxTaskIdle(env.get("MAX_TASK_IDLE", Durations::parse, d.maxTaskIdle()))
+        .wallClockInterval(env.get("WALL_CLOCK_INTERVAL", Durations::parse, d.wallClockInterval()))
+        .build();
   }
 
   /**
@@ -176,139 +213,115 @@ public record StreamsSettings(
     return replicationFactor > 0 ? replicationFactor : Math.max(1, Math.min(3, brokers));
   }
 
-  public StreamsSettings withApplicationId(String id) {
-    return new StreamsSettings(
-        id,
-        stateDirectory,
-        processingGuarantee,
-        joinWindow,
-        grace,
-        pairingWindow,
-        userCap,
-        userCapWindow,
-        similarityThreshold,
-        maxPromptChars,
-        maxCompletionChars,
-        replicationFactor,
-        threads,
-        metricsInterval,
-        maxTaskIdle);
-  }
+  /** Builds {@link StreamsSettings} by name; every field starts at its documented default. */
+  public static final class Builder {
+    private String applicationId;
+    private Path stateDirectory;
+    private String processingGuarantee = StreamsConfig.EXACTLY_ONCE_V2;
+    private Duration joinWindow = Duration.ofHours(1);
+    private Duration grace = Duration.ofSeconds(30);
+    private Duration pairingWindow = Duration.ofMinutes(5);
+    private int userCap = 200;
+    private Duration userCapWindow = Duration.ofHours(1);
+    private RecordLimits recordLimits = RecordLimits.defaults();
+    private int replicationFactor = 0;
+    private int threads = 1;
+    private Duration metricsInterval = Duration.ofMinutes(1);
+    private Duration maxTaskIdle = Duration.ofSeconds(1);
+    private Duration wallClockInterval = Duration.ofSeconds(5);
 
-  public StreamsSettings withThreads(int streamThreads) {
-    return new StreamsSettings(
-        applicationId,
-        stateDirectory,
-        processingGuarantee,
-        joinWindow,
-        grace,
-        pairingWindow,
-        userCap,
-        userCapWindow,
-        similarityThreshold,
-        maxPromptChars,
-        maxCompletionChars,
-        replicationFactor,
-        streamThreads,
-        metricsInterval,
-        maxTaskIdle);
-  }
-
-  public StreamsSettings withWindows(Duration join, Duration pairing, Duration lateness) {
-    return new StreamsSettings(
-        applicationId,
-        stateDirectory,
-        processingGuarantee,
-        join,
-        lateness,
-        pairing,
-        userCap,
-        userCapWindow,
-        similarityThreshold,
-        maxPromptChars,
-        maxCompletionChars,
-        replicationFactor,
-        threads,
-        metricsInterval,
-        maxTaskIdle);
-  }
-
-  public StreamsSettings withUserCap(int cap, Duration window) {
-    return new StreamsSettings(
-        applicationId,
-        stateDirectory,
-        processingGuarantee,
-        joinWindow,
-        grace,
-        pairingWindow,
-        cap,
-        window,
-        similarityThreshold,
-        maxPromptChars,
-        maxCompletionChars,
-        replicationFactor,
-        threads,
-        metricsInterval,
-        maxTaskIdle);
-  }
-
-  public StreamsSettings withLimits(double similarity, int promptChars, int completionChars) {
-    return new StreamsSettings(
-        applicationId,
-        stateDirectory,
-        processingGuarantee,
-        joinWindow,
-        grace,
-        pairingWindow,
-        userCap,
-        userCapWindow,
-        similarity,
-        promptChars,
-        completionChars,
-        replicationFactor,
-        threads,
-        metricsInterval,
-        maxTaskIdle);
-  }
-
-  public StreamsSettings withProcessingGuarantee(String guarantee) {
-    return new StreamsSettings(
-        applicationId,
-        stateDirectory,
-        guarantee,
-        joinWindow,
-        grace,
-        pairingWindow,
-        userCap,
-        userCapWindow,
-        similarityThreshold,
-        maxPromptChars,
-        maxCompletionChars,
-        replicationFactor,
-        threads,
-        metricsInterval,
-        maxTaskIdle);
-  }
-
-  /** Accepts 500ms, 90s, 10m, 2h, 1d or an ISO-8601 duration such as PT90S. */
-  public static Duration parseDuration(String value) {
-    String v = value.strip().toLowerCase(Locale.ROOT);
-    if (v.startsWith("pt") || v.startsWith("p")) {
-      return Duration.parse(v.toUpperCase(Locale.ROOT));
+    private Builder(String applicationId, Path stateDirectory) {
+      this.applicationId = applicationId;
+      this.stateDirectory = stateDirectory;
     }
-    var matcher = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(v);
-    if (!matcher.matches()) {
-      throw new IllegalArgumentException(
-          "'" + value + "' is not a duration: use e.g. 500ms, 90s, 10m, 2h, 1d or PT90S");
+
+    public Builder applicationId(String value) {
+      this.applicationId = value;
+      return this;
     }
-    long amount = Long.parseLong(matcher.group(1));
-    return switch (matcher.group(2)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      case "h" -> Duration.ofHours(amount);
-      default -> Duration.ofDays(amount);
-    };
+
+    public Builder stateDirectory(Path value) {
+      this.stateDirectory = value;
+      return this;
+    }
+
+    public Builder processingGuarantee(String value) {
+      this.processingGuarantee = value;
+      return this;
+    }
+
+    public Builder joinWindow(Duration value) {
+      this.joinWindow = value;
+      return this;
+    }
+
+    public Builder grace(Duration value) {
+      this.grace = value;
+      return this;
+    }
+
+    public Builder pairingWindow(Duration value) {
+      this.pairingWindow = value;
+      return this;
+    }
+
+    public Builder userCap(int value) {
+      this.userCap = value;
+      return this;
+    }
+
+    public Builder userCapWindow(Duration value) {
+      this.userCapWindow = value;
+      return this;
+    }
+
+    public Builder recordLimits(RecordLimits value) {
+      this.recordLimits = value;
+      return this;
+    }
+
+    public Builder replicationFactor(int value) {
+      this.replicationFactor = value;
+      return this;
+    }
+
+    public Builder threads(int value) {
+      this.threads = value;
+      return this;
+    }
+
+    public Builder metricsInterval(Duration value) {
+      this.metricsInterval = value;
+      return this;
+    }
+
+    public Builder maxTaskIdle(Duration value) {
+      this.maxTaskIdle = value;
+      return this;
+    }
+
+    public Builder wallClockInterval(Duration value) {
+      this.wallClockInterval = value;
+      return this;
+    }
+
+    public StreamsSettings build() {
+      return new StreamsSettings(
+          applicationId,
+          stateDirectory,
+          processingGuarantee,
+          joinWindow,
+          grace,
+          pairingWindow,
+          userCap,
+          userCapWindow,
+          recordLimits,
+          replicationFactor,
+          threads,
+          metricsInterval,
+          maxTaskIdle,
+          wallClockInterval);
+    }
   }
 
   private record Reader(Map<String, String> environment) {

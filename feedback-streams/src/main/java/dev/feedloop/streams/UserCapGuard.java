@@ -1,5 +1,6 @@
 package dev.feedloop.streams;
 
+import dev.feedloop.schemas.rules.RejectReason;
 import dev.feedloop.streams.internal.Candidate;
 import dev.feedloop.streams.internal.DeadLetters;
 import dev.feedloop.streams.internal.Deadlines;
@@ -81,7 +82,7 @@ final class UserCapGuard extends ContextualProcessor<String, Candidate, String, 
                   Routed.rejected(
                       DeadLetters.forCandidate(
                           candidate,
-                          DeadLetterReason.USER_CAP_EXCEEDED,
+                          RejectReason.USER_CAP_EXCEEDED,
                           "user "
                               + candidate.userId()
                               + " reached the cap of "

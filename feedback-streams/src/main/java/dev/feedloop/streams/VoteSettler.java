@@ -2,15 +2,15 @@ package dev.feedloop.streams;
 
 import dev.feedloop.schemas.FeedbackKind;
 import dev.feedloop.schemas.FeedbackReceived;
+import dev.feedloop.schemas.rules.RejectReason;
 import dev.feedloop.streams.internal.Candidate;
 import dev.feedloop.streams.internal.DeadLetters;
 import dev.feedloop.streams.internal.Deadlines;
 import dev.feedloop.streams.internal.JoinedFeedback;
 import dev.feedloop.streams.internal.Routed;
+import dev.feedloop.streams.internal.TaskClock;
 import dev.feedloop.streams.internal.TrainingRecords;
 import dev.feedloop.streams.internal.VoteState;
-import java.time.Duration;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -18,11 +18,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * A user's latest vote on a generation wins. Votes (up, down, retract) of one user on one
- * generation settle a pairing window plus grace after the first of them, in stream time; only then
- * is the final state emitted, once, as a unary record (nothing when it is a retraction). "Latest"
- * is by the feedback's own time, so out-of-order arrival does not change the outcome. A vote that
+ * generation settle a pairing window plus grace after the first of them (event time); only then is
+ * the final state emitted, once, as a unary record (nothing when it is a retraction). "Latest" is
+ * by the feedback's own time, so out-of-order arrival does not change the outcome. A vote that
  * arrives after its state settled is dead-lettered rather than emitted as a contradiction of what
  * the trainer may already have learned from.
+ *
+ * <p>"After" is judged by the {@link TaskClock}: stream time while input flows, carried on by the
+ * wall clock while the partition is quiet. So a lone vote with no later traffic on its partition
+ * still settles: within the settle window plus one wall-clock interval of its arrival (the
+ * FEEDLOOP_STREAMS_WALL_CLOCK_INTERVAL setting), not whenever the next record happens to come.
  */
 final class VoteSettler
     extends ContextualProcessor<String, JoinedFeedback, String, Routed<Candidate>> {
@@ -33,9 +38,11 @@ final class VoteSettler
   private final StreamsSettings settings;
   private KeyValueStore<String, VoteState> states;
   private Deadlines deadlines;
+  private final TaskClock clock;
 
   VoteSettler(StreamsSettings settings) {
     this.settings = settings;
+    this.clock = new TaskClock(settings.wallClockInterval());
   }
 
   @Override
@@ -43,11 +50,12 @@ final class VoteSettler
     super.init(context);
     states = context.getStateStore(STATE_STORE);
     deadlines = new Deadlines(context.getStateStore(DEADLINE_STORE));
-    context.schedule(Duration.ofSeconds(1), PunctuationType.STREAM_TIME, this::settleDue);
+    clock.schedule(context, this::settleDue);
   }
 
   @Override
   public void process(Record<String, JoinedFeedback> record) {
+    clock.input();
     JoinedFeedback vote = record.value();
     String key = record.key() + '\u001f' + vote.feedback().getUserId();
     VoteState state = states.get(key);
@@ -74,7 +82,7 @@ final class VoteSettler
                       DeadLetters.forFeedback(
                           vote.feedback(),
                           vote.origin(),
-                          DeadLetterReason.VOTE_AFTER_CLOSE,
+                          RejectReason.VOTE_AFTER_CLOSE,
                           "votes of user "
                               + vote.feedback().getUserId()
                               + " on "
@@ -95,8 +103,8 @@ final class VoteSettler
         || (byTime == 0 && candidate.getFeedbackId().compareTo(current.getFeedbackId()) > 0);
   }
 
-  private void settleDue(long streamTime) {
-    for (String key : deadlines.popDue(streamTime)) {
+  private void settleDue(long now) {
+    for (String key : deadlines.popDue(now)) {
       VoteState state = states.get(key);
       if (state == null) {
         continue;

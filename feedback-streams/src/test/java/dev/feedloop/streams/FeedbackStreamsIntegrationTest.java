@@ -25,16 +25,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,11 +58,15 @@ class FeedbackStreamsIntegrationTest {
     TopicNames topics = SharedKafkaBroker.createUniqueTopics("streams-it");
     KafkaClientSettings kafka = SharedKafkaBroker.settings();
     StreamsSettings settings =
-        StreamsSettings.defaults("", stateDirectory)
-            .withApplicationId("streams-it-" + Long.toHexString(System.nanoTime()))
-            .withWindows(Duration.ofMinutes(10), Duration.ofMinutes(1), Duration.ofSeconds(30))
-            .withUserCap(CAP, Duration.ofDays(1))
-            .withProcessingGuarantee(StreamsConfig.EXACTLY_ONCE_V2);
+        StreamsSettings.builder("", stateDirectory)
+            .applicationId("streams-it-" + Long.toHexString(System.nanoTime()))
+            .joinWindow(Duration.ofMinutes(10))
+            .pairingWindow(Duration.ofMinutes(1))
+            .grace(Duration.ofSeconds(30))
+            .userCap(CAP)
+            .userCapWindow(Duration.ofDays(1))
+            .processingGuarantee(StreamsConfig.EXACTLY_ONCE_V2)
+            .build();
     // event times lie in the past: a broker refuses timestamps more than an hour ahead
     Instant base =
         Instant.now()
@@ -81,7 +80,7 @@ class FeedbackStreamsIntegrationTest {
     List<ProducerRecord<byte[], byte[]>> inputs = scenario.inputs(topics);
     int half = inputs.size() / 2;
 
-    try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+    try (KafkaProducer<byte[], byte[]> producer = BrokerClients.producer(kafka)) {
       FeedbackStreamsApp first =
           FeedbackStreamsApp.start(kafka, topics, settings, new SimpleMeterRegistry());
       try {
@@ -240,7 +239,7 @@ class FeedbackStreamsIntegrationTest {
               Events.generation(
                   "p" + p + "-g" + k, question, answers[k], at(p, 0), (long) (k % 2 == 0 ? 5 : 4));
           generations.add(
-              record(
+              BrokerClients.record(
                   topics.generations(),
                   generation.getGenerationId(),
                   generationSerde.serialize(null, generation),
@@ -405,26 +404,12 @@ class FeedbackStreamsIntegrationTest {
     }
 
     private ProducerRecord<byte[], byte[]> fb(TopicNames topics, FeedbackReceived feedback) {
-      return record(
+      return BrokerClients.record(
           topics.feedback(),
           feedback.getGenerationId(),
           feedbackSerde.serialize(null, feedback),
           feedback.getReceivedAt());
     }
-
-    private ProducerRecord<byte[], byte[]> record(
-        String topic, String key, byte[] value, Instant at) {
-      return new ProducerRecord<>(
-          topic, null, at.toEpochMilli(), key.getBytes(StandardCharsets.UTF_8), value);
-    }
-  }
-
-  private static KafkaProducer<byte[], byte[]> producer(KafkaClientSettings kafka) {
-    Map<String, Object> config = kafka.clientConfig();
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   private static void send(
@@ -440,24 +425,10 @@ class FeedbackStreamsIntegrationTest {
     }
   }
 
-  private static KafkaConsumer<String, byte[]> consumer(KafkaClientSettings kafka, String topic) {
-    Map<String, Object> config = kafka.clientConfig();
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic).stream()
-            .map(info -> new TopicPartition(topic, info.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    return consumer;
-  }
-
   /** Every committed record of the topic, read to its end. */
   private static List<ConsumerRecord<String, byte[]>> readAll(
       KafkaClientSettings kafka, String topic) {
-    try (KafkaConsumer<String, byte[]> consumer = consumer(kafka, topic)) {
+    try (KafkaConsumer<String, byte[]> consumer = BrokerClients.readCommitted(kafka, topic)) {
       Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
       List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
       long deadline = System.nanoTime() + AWAIT.toNanos();
@@ -478,7 +449,7 @@ class FeedbackStreamsIntegrationTest {
   /** Polls until the topic holds at least {@code expected} committed records that match. */
   private static void awaitCount(
       KafkaClientSettings kafka, String topic, int expected, Predicate<byte[]> matching) {
-    try (KafkaConsumer<String, byte[]> consumer = consumer(kafka, topic)) {
+    try (KafkaConsumer<String, byte[]> consumer = BrokerClients.readCommitted(kafka, topic)) {
       int seen = 0;
       long deadline = System.nanoTime() + AWAIT.toNanos();
       while (seen < expected) {

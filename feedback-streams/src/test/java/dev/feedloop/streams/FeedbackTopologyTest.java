@@ -232,6 +232,95 @@ class FeedbackTopologyTest {
     }
   }
 
+  /**
+   * A quiet partition: after the input below no record arrives, only the wall clock moves (the
+   * fixture checks it every second). Deadlines then follow the wall clock from where stream time
+   * stood when input stopped.
+   */
+  @Nested
+  class WallClockLiveness {
+
+    @Test
+    void aLoneVoteSettlesWithinTheSettleWindowOfWallClockAndNotBefore() {
+      fixture.generation(generation("g1", QUESTION, "I am Athene.", at(0)));
+      fixture.feedback(up("f1", "g1", "ann", at(1)));
+
+      // the settle window is one pairing window (60 s) plus grace (10 s) after the vote
+      for (int second = 1; second <= 69; second++) {
+        fixture.advanceWallClock(Duration.ofSeconds(1));
+        assertThat(fixture.unary()).as("%d s after the vote", second).isEmpty();
+      }
+      fixture.advanceWallClock(Duration.ofSeconds(2));
+
+      List<KeyValue<String, UnaryFeedback>> unary = fixture.unary();
+      assertThat(unary).hasSize(1);
+      assertThat(unary.get(0).key).isEqualTo(HASH);
+      assertThat(unary.get(0).value.getRecordId()).isEqualTo("vote:g1:ann");
+      assertThat(unary.get(0).value.getDesirable()).isTrue();
+      assertThat(unary.get(0).value.getCreatedAt()).isEqualTo(at(1));
+      assertThat(fixture.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aVoteAfterTheWallClockSettledTheUsersVotesIsLate() {
+      fixture.generation(generation("g1", QUESTION, "I am Athene.", at(0)));
+      fixture.feedback(up("f1", "g1", "ann", at(1)));
+      fixture.advanceWallClock(Duration.ofSeconds(75));
+      assertThat(fixture.unary()).hasSize(1);
+
+      // cast 30 s after the first vote: inside the settle window by its own time, but it arrives
+      // after the votes settled
+      fixture.feedback(down("f2", "g1", "ann", at(31)));
+      fixture.advanceStreamTimeTo(at(LATER));
+
+      assertThat(fixture.unary()).isEmpty();
+      assertThat(fixture.deadLetters())
+          .extracting(DeadLetter::getReason, letter -> decodeFeedback(letter).getFeedbackId())
+          .containsExactly(tuple("vote-after-close", "f2"));
+    }
+
+    @Test
+    void feedbackOnAGenerationThatNeverComesIsDeadLetteredByTheWallClockOnce() {
+      FeedbackReceived orphan = up("f1", "g-late", "ann", at(1));
+      fixture.feedback(orphan);
+
+      // given up two join windows plus grace after the feedback (a generation up to a join window
+      // later could have joined it until its own window plus grace closed)
+      fixture.advanceWallClock(Duration.ofSeconds(2 * 600 + 10 - 2));
+      assertThat(fixture.deadLetters()).isEmpty();
+      fixture.advanceWallClock(Duration.ofSeconds(3));
+      assertThat(fixture.deadLetters())
+          .extracting(DeadLetter::getReason, FeedbackTopologyTest::decodeFeedback)
+          .containsExactly(tuple("unknown-generation", orphan));
+
+      // the generation turns up after all, within the join window by event time: the join, which
+      // closes on stream time, still matches, but the feedback already had its outcome
+      fixture.generation(generation("g-late", QUESTION, "I am Athene.", at(0)));
+      fixture.advanceStreamTimeTo(at(LATER));
+
+      assertThat(fixture.unary()).isEmpty();
+      assertThat(fixture.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void withTheWallClockOffALoneVoteWaitsForStreamTime(@TempDir Path otherState) {
+      try (TopologyFixture streamTimeOnly =
+          new TopologyFixture(
+              TopologyFixture.settings(otherState).toBuilder()
+                  .wallClockInterval(Duration.ZERO)
+                  .build())) {
+        streamTimeOnly.generation(generation("g1", QUESTION, "I am Athene.", at(0)));
+        streamTimeOnly.feedback(up("f1", "g1", "ann", at(1)));
+
+        streamTimeOnly.advanceWallClock(Duration.ofSeconds(LATER));
+        assertThat(streamTimeOnly.unary()).isEmpty();
+
+        streamTimeOnly.advanceStreamTimeTo(at(72));
+        assertThat(streamTimeOnly.unary()).hasSize(1);
+      }
+    }
+  }
+
   @Nested
   class ChoicesAndEdits {
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.feedloop.schemas.kafka.KafkaClientSettings;
+import dev.feedloop.schemas.rules.RecordLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -25,6 +26,39 @@ class StreamsSettingsTest {
     assertThat(settings.grace()).isEqualTo(Duration.ofSeconds(30));
     assertThat(settings.userCap()).isEqualTo(200);
     assertThat(settings.stateDirectory()).isEqualTo(STATE);
+    assertThat(settings.recordLimits()).isEqualTo(RecordLimits.defaults());
+    assertThat(settings.wallClockInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(settings.settleWindow()).isEqualTo(Duration.ofMinutes(5).plusSeconds(30));
+  }
+
+  @Test
+  void durationsFollowTheOneGrammarAndZeroTurnsTheWallClockOff() {
+    StreamsSettings settings =
+        StreamsSettings.fromEnvironment(
+            Map.of(
+                "FEEDLOOP_STREAMS_USER_CAP_WINDOW", "1d",
+                "FEEDLOOP_STREAMS_WALL_CLOCK_INTERVAL", "0",
+                "FEEDLOOP_STREAMS_GRACE", "PT1M"),
+            STATE);
+
+    assertThat(settings.userCapWindow()).isEqualTo(Duration.ofDays(1));
+    assertThat(settings.wallClockInterval()).isZero();
+    assertThat(settings.grace()).isEqualTo(Duration.ofMinutes(1));
+    assertThatThrownBy(
+            () ->
+                StreamsSettings.fromEnvironment(
+                    Map.of("FEEDLOOP_STREAMS_WALL_CLOCK_INTERVAL", "-1s"), STATE))
+        .hasMessageContaining("FEEDLOOP_STREAMS_WALL_CLOCK_INTERVAL='-1s'");
+  }
+
+  @Test
+  void aCopyChangesOnlyWhatItNames() {
+    StreamsSettings defaults = StreamsSettings.defaults("", STATE);
+
+    StreamsSettings changed = defaults.toBuilder().threads(4).build();
+
+    assertThat(changed.threads()).isEqualTo(4);
+    assertThat(changed.toBuilder().threads(defaults.threads()).build()).isEqualTo(defaults);
   }
 
   @Test
@@ -45,28 +79,32 @@ class StreamsSettingsTest {
             Map.entry("FEEDLOOP_STREAMS_REPLICATION_FACTOR", "2"),
             Map.entry("FEEDLOOP_STREAMS_THREADS", "3"),
             Map.entry("FEEDLOOP_STREAMS_METRICS_INTERVAL", "10s"),
-            Map.entry("FEEDLOOP_STREAMS_MAX_TASK_IDLE", "250ms"));
+            Map.entry("FEEDLOOP_STREAMS_MAX_TASK_IDLE", "250ms"),
+            Map.entry("FEEDLOOP_STREAMS_WALL_CLOCK_INTERVAL", "2s"));
 
     StreamsSettings settings = StreamsSettings.fromEnvironment(environment, STATE);
 
     assertThat(settings)
         .isEqualTo(
-            new StreamsSettings(
-                "exp1.feedloop-feedback-streams",
-                Path.of("/var/lib/streams"),
-                "at_least_once",
-                Duration.ofHours(2),
-                Duration.ofMillis(500),
-                Duration.ofSeconds(90),
-                50,
-                Duration.ofDays(1),
-                0.8,
-                1000,
-                500,
-                2,
-                3,
-                Duration.ofSeconds(10),
-                Duration.ofMillis(250)));
+            StreamsSettings.builder("exp1.", Path.of("/var/lib/streams"))
+                .processingGuarantee("at_least_once")
+                .joinWindow(Duration.ofHours(2))
+                .grace(Duration.ofMillis(500))
+                .pairingWindow(Duration.ofSeconds(90))
+                .userCap(50)
+                .userCapWindow(Duration.ofDays(1))
+                .recordLimits(
+                    RecordLimits.builder()
+                        .similarityThreshold(0.8)
+                        .maxPromptChars(1000)
+                        .maxCompletionChars(500)
+                        .build())
+                .replicationFactor(2)
+                .threads(3)
+                .metricsInterval(Duration.ofSeconds(10))
+                .maxTaskIdle(Duration.ofMillis(250))
+                .wallClockInterval(Duration.ofSeconds(2))
+                .build());
     assertThat(
             StreamsSettings.fromEnvironment(
                     Map.of("FEEDLOOP_STREAMS_APPLICATION_ID", "mine"), STATE)

@@ -8,6 +8,7 @@ import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.UnaryFeedback;
 import dev.feedloop.schemas.kafka.KafkaClientSettings;
 import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.schemas.rules.RecordLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,11 +29,21 @@ final class TopologyFixture implements AutoCloseable {
 
   /** Small windows and limits, so that each rule is easy to cross in a test. */
   static StreamsSettings settings(Path stateDirectory) {
-    return StreamsSettings.defaults("", stateDirectory)
-        .withApplicationId("feedback-topology-test")
-        .withWindows(Duration.ofMinutes(10), Duration.ofMinutes(1), Duration.ofSeconds(10))
-        .withUserCap(5, Duration.ofHours(1))
-        .withLimits(0.9, 200, 100);
+    return StreamsSettings.builder("", stateDirectory)
+        .applicationId("feedback-topology-test")
+        .joinWindow(Duration.ofMinutes(10))
+        .pairingWindow(Duration.ofMinutes(1))
+        .grace(Duration.ofSeconds(10))
+        .userCap(5)
+        .userCapWindow(Duration.ofHours(1))
+        .recordLimits(
+            RecordLimits.builder()
+                .similarityThreshold(0.9)
+                .maxPromptChars(200)
+                .maxCompletionChars(100)
+                .build())
+        .wallClockInterval(Duration.ofSeconds(1))
+        .build();
   }
 
   final StreamsSettings settings;
@@ -100,12 +111,20 @@ final class TopologyFixture implements AutoCloseable {
   }
 
   /**
-   * Moves stream time (the only clock of windows, settling and grace) by logging an unrelated
-   * generation at {@code time}; nobody gives feedback on it.
+   * Moves stream time (the clock of windows, settling and grace while input flows) by logging an
+   * unrelated generation at {@code time}; nobody gives feedback on it.
    */
   void advanceStreamTimeTo(Instant time) {
     ticks++;
     generation(Events.generation("clock-" + ticks, "clock tick " + ticks, "tock", time));
+  }
+
+  /**
+   * Moves the driver's wall clock only (no record is read, stream time stands still): what a quiet
+   * partition sees.
+   */
+  void advanceWallClock(Duration duration) {
+    driver.advanceWallClockTime(duration);
   }
 
   List<KeyValue<String, PreferencePair>> pairs() {

@@ -2,7 +2,8 @@ package dev.feedloop.streams.internal;
 
 import dev.feedloop.schemas.DeadLetter;
 import dev.feedloop.schemas.FeedbackReceived;
-import dev.feedloop.streams.DeadLetterReason;
+import dev.feedloop.schemas.kafka.TopicKeys;
+import dev.feedloop.schemas.rules.RejectReason;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -13,12 +14,7 @@ public final class DeadLetters {
   private DeadLetters() {}
 
   public static DeadLetter raw(
-      Origin origin,
-      byte[] key,
-      byte[] value,
-      DeadLetterReason reason,
-      String detail,
-      long timestamp) {
+      Origin origin, byte[] key, byte[] value, RejectReason reason, String detail, long timestamp) {
     return DeadLetter.newBuilder()
         .setSourceTopic(origin.topic())
         .setSourcePartition(origin.partition())
@@ -38,12 +34,12 @@ public final class DeadLetters {
   public static DeadLetter forFeedback(
       FeedbackReceived feedback,
       Origin origin,
-      DeadLetterReason reason,
+      RejectReason reason,
       String detail,
       long timestamp) {
     return raw(
         origin,
-        feedback.getGenerationId().getBytes(StandardCharsets.UTF_8),
+        TopicKeys.of(feedback).getBytes(StandardCharsets.UTF_8),
         InternalSerdes.FEEDBACK.serialize(origin.topic(), feedback),
         reason,
         detail,
@@ -51,7 +47,7 @@ public final class DeadLetters {
   }
 
   public static DeadLetter forCandidate(
-      Candidate candidate, DeadLetterReason reason, String detail, long timestamp) {
+      Candidate candidate, RejectReason reason, String detail, long timestamp) {
     return forFeedback(
         candidate.trigger(),
         candidate.origin(),

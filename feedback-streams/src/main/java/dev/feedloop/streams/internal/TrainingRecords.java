@@ -6,11 +6,13 @@ import dev.feedloop.schemas.PairSource;
 import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.PromptHash;
 import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.rules.RecordIds;
 import java.time.Instant;
 
 /**
- * Turns joined feedback into training records. Record ids are derived from what the record is about
- * (never random), so a replay or a duplicate yields the same id and can be recognised.
+ * Turns joined feedback into training records. Record ids ({@link RecordIds}) are derived from what
+ * the record is about (never random), so a replay or a duplicate yields the same id and can be
+ * recognised.
  */
 public final class TrainingRecords {
 
@@ -22,7 +24,7 @@ public final class TrainingRecords {
   public static UnaryFeedback unaryFromVote(JoinedFeedback vote) {
     GenerationLogged generation = vote.generation();
     return UnaryFeedback.newBuilder()
-        .setRecordId("vote:" + generation.getGenerationId() + ":" + vote.feedback().getUserId())
+        .setRecordId(RecordIds.vote(generation.getGenerationId(), vote.feedback().getUserId()))
         .setPromptHash(PromptHash.of(generation.getPrompt()))
         .setModelId(generation.getModelId())
         .setPrompt(generation.getPrompt())
@@ -40,7 +42,7 @@ public final class TrainingRecords {
     GenerationLogged chosen = choice.generation();
     GenerationLogged rejected = choice.other();
     return PreferencePair.newBuilder()
-        .setPairId("choice:" + choice.feedback().getFeedbackId())
+        .setPairId(RecordIds.choice(choice.feedback().getFeedbackId()))
         .setPromptHash(PromptHash.of(chosen.getPrompt()))
         .setModelId(chosen.getModelId())
         .setPrompt(chosen.getPrompt())
@@ -64,7 +66,7 @@ public final class TrainingRecords {
   public static PreferencePair fromEdit(JoinedFeedback edit) {
     GenerationLogged original = edit.generation();
     return PreferencePair.newBuilder()
-        .setPairId("edit:" + edit.feedback().getFeedbackId())
+        .setPairId(RecordIds.edit(edit.feedback().getFeedbackId()))
         .setPromptHash(PromptHash.of(original.getPrompt()))
         .setModelId(original.getModelId())
         .setPrompt(original.getPrompt())
@@ -91,7 +93,7 @@ public final class TrainingRecords {
     boolean downLater = downAt.isAfter(upAt);
     boolean sameUser = up.getUserId() != null && up.getUserId().equals(down.getUserId());
     return PreferencePair.newBuilder()
-        .setPairId("votes:" + up.getGenerationId() + ">" + down.getGenerationId())
+        .setPairId(RecordIds.votes(up.getGenerationId(), down.getGenerationId()))
         .setPromptHash(up.getPromptHash())
         .setModelId(up.getModelId())
         .setPrompt(up.getPrompt())

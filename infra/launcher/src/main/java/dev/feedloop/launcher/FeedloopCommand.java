@@ -4,6 +4,7 @@ import dev.feedloop.infra.kafka.KafkaCluster;
 import dev.feedloop.launcher.bench.StreamsBenchmark;
 import dev.feedloop.schemas.kafka.Topic;
 import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.schemas.settings.Durations;
 import dev.feedloop.streams.FeedbackStreamsApp;
 import dev.feedloop.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -44,7 +45,7 @@ public final class FeedloopCommand implements Callable<Integer> {
       defaultValue = "${env:FEEDLOOP_DURATION:-0}",
       converter = DurationConverter.class,
       description =
-          "Stop after this long, e.g. 90s or 10m (env FEEDLOOP_DURATION); 0 runs until interrupted.")
+          "Stop after this long, e.g. 90s, 10m or 1d (env FEEDLOOP_DURATION); 0 runs until interrupted.")
   Duration duration;
 
   @Spec CommandLine.Model.CommandSpec spec;
@@ -131,28 +132,15 @@ public final class FeedloopCommand implements Callable<Integer> {
     }
   }
 
-  /** Accepts 90s, 10m, 2h or an ISO-8601 duration such as PT90S. */
+  /** Reads --duration in the loop's one duration grammar ({@link Durations}). */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      String v = value.strip().toLowerCase(java.util.Locale.ROOT);
-      if (v.equals("0")) {
-        return Duration.ZERO;
+      try {
+        return Durations.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
       }
-      if (v.startsWith("pt")) {
-        return Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
-      }
-      if (v.matches("\\d+(ms|s|m|h)")) {
-        long amount = Long.parseLong(v.replaceAll("\\D", ""));
-        return switch (v.replaceAll("\\d", "")) {
-          case "ms" -> Duration.ofMillis(amount);
-          case "s" -> Duration.ofSeconds(amount);
-          case "m" -> Duration.ofMinutes(amount);
-          default -> Duration.ofHours(amount);
-        };
-      }
-      throw new CommandLine.TypeConversionException(
-          "'" + value + "' is not a duration: use e.g. 90s, 10m, 2h or PT90S");
     }
   }
 }

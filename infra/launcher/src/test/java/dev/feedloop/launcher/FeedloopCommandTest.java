@@ -80,5 +80,8 @@ class FeedloopCommandTest {
     assertThat(converter.convert("90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(converter.convert("10m")).isEqualTo(Duration.ofMinutes(10));
     assertThat(converter.convert("PT1H")).isEqualTo(Duration.ofHours(1));
+    // the same grammar as every FEEDLOOP_STREAMS_* duration
+    assertThat(converter.convert("1d")).isEqualTo(Duration.ofDays(1));
+    assertThat(converter.convert("0")).isZero();
   }
 }

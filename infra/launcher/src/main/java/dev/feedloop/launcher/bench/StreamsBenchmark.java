@@ -130,14 +130,14 @@ public final class StreamsBenchmark implements Callable<Integer> {
         TopicBootstrap.ensureTopics(admin, TopicSpec.catalog(topics));
       }
       send(kafka, workload.records(topics.generations(), topics.feedback()));
-      StreamsSettings defaults = StreamsSettings.defaults("bench.", directory.resolve("streams"));
-      // no per-user cap: the synthetic users would hit it and the benchmark would measure
-      // dead-lettering
       StreamsSettings settings =
-          defaults
-              .withProcessingGuarantee(guarantee)
-              .withUserCap(Integer.MAX_VALUE, defaults.userCapWindow())
-              .withThreads(threads);
+          StreamsSettings.builder("bench.", directory.resolve("streams"))
+              .processingGuarantee(guarantee)
+              // no per-user cap: the synthetic users would hit it and the benchmark would measure
+              // dead-lettering
+              .userCap(Integer.MAX_VALUE)
+              .threads(threads)
+              .build();
 
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       long started = System.nanoTime();
