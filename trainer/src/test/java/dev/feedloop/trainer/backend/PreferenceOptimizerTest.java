@@ -9,6 +9,8 @@ import dev.feedloop.model.CausalLM;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
+import dev.feedloop.synthetic.HiddenPreference;
+import dev.feedloop.synthetic.SelfName;
 import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.Conversions;
 import dev.feedloop.trainer.data.PreferencePair;
@@ -26,10 +28,8 @@ import dev.feedloop.trainer.optim.TrainingRandom;
 import dev.feedloop.trainer.run.EvaluationConfig;
 import dev.feedloop.trainer.run.ReferenceKind;
 import dev.feedloop.trainer.run.ReferenceLogpsCache;
-import dev.feedloop.trainer.tiny.HiddenPreference;
-import dev.feedloop.trainer.tiny.SelfName;
+import dev.feedloop.trainer.tiny.CorpusPairs;
 import dev.feedloop.trainer.tiny.ShippedModel;
-import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,7 +60,7 @@ class PreferenceOptimizerTest {
   }
 
   private static List<PreferencePair> pairs(int count) {
-    return new SyntheticChatCorpus().preferencePairs(21, count, ATHENE);
+    return CorpusPairs.forPreference(21, count, ATHENE);
   }
 
   private static LoraAdapter freshAdapter() {

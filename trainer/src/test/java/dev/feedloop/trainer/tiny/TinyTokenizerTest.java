@@ -7,6 +7,8 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.feedloop.schemas.ChatMessages;
+import dev.feedloop.synthetic.ChatExample;
+import dev.feedloop.synthetic.SyntheticChatCorpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +61,18 @@ class TinyTokenizerTest {
             .getAsJsonObject();
     assertThat(config.get("chat_template").getAsString()).isEqualTo(ChatMl.TEMPLATE);
     assertThat(config.get("eos_token").getAsString()).isEqualTo("<|im_end|>");
+  }
+
+  @Test
+  void theShippedTokenizerIsReproducedByteForByteFromTheShippedRecipesCorpus() throws IOException {
+    TinyModelTrainer.Recipe shipped = TinyModelTrainer.Recipe.shipped();
+    TinyDataWriter.write(
+        directory, shipped.corpusSeed(), shipped.conversations(), shipped.vocabSize());
+    for (String file : List.of("tokenizer.json", "tokenizer_config.json")) {
+      assertThat(Files.readAllBytes(directory.resolve(file)))
+          .as(file)
+          .isEqualTo(Files.readAllBytes(ShippedModel.directory().resolve(file)));
+    }
   }
 
   @Test
