@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.feedloop.model.io.SafeTensors;
+import dev.feedloop.model.text.AddedTokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,18 +121,8 @@ final class TinyModels {
     for (int i = 0; i < WORDS.size(); i++) {
       vocab.addProperty(WORDS.get(i), i);
     }
-    JsonArray added = new JsonArray();
-    for (int i = 0; i < 3; i++) {
-      JsonObject t = new JsonObject();
-      t.addProperty("id", i);
-      t.addProperty("content", WORDS.get(i));
-      t.addProperty("single_word", false);
-      t.addProperty("lstrip", false);
-      t.addProperty("rstrip", false);
-      t.addProperty("normalized", false);
-      t.addProperty("special", true);
-      added.add(t);
-    }
+    // <unk>, <|im_start|>, <|im_end|>: the first three words
+    AddedTokens added = AddedTokens.special(0, WORDS.subList(0, 3));
     JsonObject model = new JsonObject();
     model.addProperty("type", "WordLevel");
     model.add("vocab", vocab);
@@ -142,7 +133,7 @@ final class TinyModels {
     tok.addProperty("version", "1.0");
     tok.add("truncation", null);
     tok.add("padding", null);
-    tok.add("added_tokens", added);
+    tok.add("added_tokens", added.tokenizerJson());
     tok.add("normalizer", null);
     tok.add("pre_tokenizer", pre);
     tok.add("post_processor", null);
