@@ -117,12 +117,25 @@ final class TinyModels {
   }
 
   static void writeTokenizer(Path dir) throws IOException {
-    JsonObject vocab = new JsonObject();
-    for (int i = 0; i < WORDS.size(); i++) {
-      vocab.addProperty(WORDS.get(i), i);
-    }
     // <unk>, <|im_start|>, <|im_end|>: the first three words
-    AddedTokens added = AddedTokens.special(0, WORDS.subList(0, 3));
+    writeWordLevelTokenizer(
+        dir.resolve("tokenizer.json"), WORDS, AddedTokens.special(0, WORDS.subList(0, 3)));
+    JsonObject cfg = new JsonObject();
+    cfg.addProperty("eos_token", "<|im_end|>");
+    cfg.addProperty("chat_template", CHATML_TEMPLATE);
+    Files.writeString(dir.resolve("tokenizer_config.json"), cfg.toString());
+  }
+
+  /**
+   * A word-level tokenizer.json (whitespace split, {@code <unk>} for unknown words): word ids are
+   * positions in {@code vocabulary}; {@code added} may name words of it or ids after it.
+   */
+  static void writeWordLevelTokenizer(Path file, List<String> vocabulary, AddedTokens added)
+      throws IOException {
+    JsonObject vocab = new JsonObject();
+    for (int i = 0; i < vocabulary.size(); i++) {
+      vocab.addProperty(vocabulary.get(i), i);
+    }
     JsonObject model = new JsonObject();
     model.addProperty("type", "WordLevel");
     model.add("vocab", vocab);
@@ -139,12 +152,7 @@ final class TinyModels {
     tok.add("post_processor", null);
     tok.add("decoder", null);
     tok.add("model", model);
-    Files.writeString(dir.resolve("tokenizer.json"), tok.toString());
-
-    JsonObject cfg = new JsonObject();
-    cfg.addProperty("eos_token", "<|im_end|>");
-    cfg.addProperty("chat_template", CHATML_TEMPLATE);
-    Files.writeString(dir.resolve("tokenizer_config.json"), cfg.toString());
+    Files.writeString(file, tok.toString());
   }
 
   static float[] floats(NDArray a) {

@@ -1,13 +1,14 @@
-package dev.feedloop.model.text;
+package dev.feedloop.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import dev.feedloop.model.text.AddedTokens;
+import dev.feedloop.model.text.TextTokenizer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,40 +20,24 @@ class AddedTokensTest {
 
   @TempDir Path directory;
 
-  /** A word-level tokenizer.json whose vocabulary ends where the added tokens begin. */
-  private Path writeTokenizer(AddedTokens added, boolean addedInVocabulary) throws IOException {
-    JsonObject vocab = new JsonObject();
-    for (int i = 0; i < WORDS.size(); i++) {
-      vocab.addProperty(WORDS.get(i), i);
+  /**
+   * A word-level tokenizer.json over {@link #WORDS}; with {@code appendToVocabulary} the added
+   * tokens are model words too (as Qwen2 writes them), else only added tokens.
+   */
+  private Path writeTokenizer(AddedTokens added, boolean appendToVocabulary) throws IOException {
+    List<String> vocabulary = new ArrayList<>(WORDS);
+    if (appendToVocabulary) {
+      vocabulary.addAll(added.contents());
     }
-    if (addedInVocabulary) {
-      added.contents().forEach(token -> vocab.addProperty(token, added.id(token)));
-    }
-    JsonObject model = new JsonObject();
-    model.addProperty("type", "WordLevel");
-    model.add("vocab", vocab);
-    model.addProperty("unk_token", "<unk>");
-    JsonObject preTokenizer = new JsonObject();
-    preTokenizer.addProperty("type", "WhitespaceSplit");
-    JsonObject root = new JsonObject();
-    root.addProperty("version", "1.0");
-    root.add("truncation", JsonNull.INSTANCE);
-    root.add("padding", JsonNull.INSTANCE);
-    root.add("added_tokens", added.tokenizerJson());
-    root.add("normalizer", JsonNull.INSTANCE);
-    root.add("pre_tokenizer", preTokenizer);
-    root.add("post_processor", JsonNull.INSTANCE);
-    root.add("decoder", JsonNull.INSTANCE);
-    root.add("model", model);
-    Path file = directory.resolve(addedInVocabulary ? "in-vocab.json" : "tokenizer.json");
-    Files.writeString(file, root.toString());
+    Path file = directory.resolve(appendToVocabulary ? "in-vocab.json" : "tokenizer.json");
+    TinyModels.writeWordLevelTokenizer(file, vocabulary, added);
     return file;
   }
 
   @Test
   void writtenTokenizerLoadsAndAddedTokensGetTheirIds() throws IOException {
-    for (boolean inVocabulary : new boolean[] {true, false}) {
-      try (TextTokenizer tokenizer = TextTokenizer.load(writeTokenizer(CHAT, inVocabulary))) {
+    for (boolean appendToVocabulary : new boolean[] {true, false}) {
+      try (TextTokenizer tokenizer = TextTokenizer.load(writeTokenizer(CHAT, appendToVocabulary))) {
         assertThat(tokenizer.tokenId("<|endoftext|>")).isEqualTo(4L);
         assertThat(tokenizer.tokenId("<|im_start|>")).isEqualTo(5L);
         assertThat(tokenizer.tokenId("<|im_end|>")).isEqualTo(6L);
@@ -67,8 +52,9 @@ class AddedTokensTest {
 
   @Test
   void tokensAtTheStartOfTheVocabularyKeepTheirIds() throws IOException {
+    // as TinyModels writes them: the added tokens are the first words of the vocabulary
     AddedTokens first = AddedTokens.special(0, List.of("<unk>"));
-    try (TextTokenizer tokenizer = TextTokenizer.load(writeTokenizer(first, true))) {
+    try (TextTokenizer tokenizer = TextTokenizer.load(writeTokenizer(first, false))) {
       assertThat(tokenizer.tokenId("<unk>")).isEqualTo(0L);
       assertThat(tokenizer.encode("hello <unk> world")).containsExactly(2, 0, 3);
     }
