@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.feedloop.model.io.SafeTensors;
+import dev.feedloop.model.text.AddedTokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,21 +117,24 @@ final class TinyModels {
   }
 
   static void writeTokenizer(Path dir) throws IOException {
+    // <unk>, <|im_start|>, <|im_end|>: the first three words
+    writeWordLevelTokenizer(
+        dir.resolve("tokenizer.json"), WORDS, AddedTokens.special(0, WORDS.subList(0, 3)));
+    JsonObject cfg = new JsonObject();
+    cfg.addProperty("eos_token", "<|im_end|>");
+    cfg.addProperty("chat_template", CHATML_TEMPLATE);
+    Files.writeString(dir.resolve("tokenizer_config.json"), cfg.toString());
+  }
+
+  /**
+   * A word-level tokenizer.json (whitespace split, {@code <unk>} for unknown words): word ids are
+   * positions in {@code vocabulary}; {@code added} may name words of it or ids after it.
+   */
+  static void writeWordLevelTokenizer(Path file, List<String> vocabulary, AddedTokens added)
+      throws IOException {
     JsonObject vocab = new JsonObject();
-    for (int i = 0; i < WORDS.size(); i++) {
-      vocab.addProperty(WORDS.get(i), i);
-    }
-    JsonArray added = new JsonArray();
-    for (int i = 0; i < 3; i++) {
-      JsonObject t = new JsonObject();
-      t.addProperty("id", i);
-      t.addProperty("content", WORDS.get(i));
-      t.addProperty("single_word", false);
-      t.addProperty("lstrip", false);
-      t.addProperty("rstrip", false);
-      t.addProperty("normalized", false);
-      t.addProperty("special", true);
-      added.add(t);
+    for (int i = 0; i < vocabulary.size(); i++) {
+      vocab.addProperty(vocabulary.get(i), i);
     }
     JsonObject model = new JsonObject();
     model.addProperty("type", "WordLevel");
@@ -142,18 +146,13 @@ final class TinyModels {
     tok.addProperty("version", "1.0");
     tok.add("truncation", null);
     tok.add("padding", null);
-    tok.add("added_tokens", added);
+    tok.add("added_tokens", added.tokenizerJson());
     tok.add("normalizer", null);
     tok.add("pre_tokenizer", pre);
     tok.add("post_processor", null);
     tok.add("decoder", null);
     tok.add("model", model);
-    Files.writeString(dir.resolve("tokenizer.json"), tok.toString());
-
-    JsonObject cfg = new JsonObject();
-    cfg.addProperty("eos_token", "<|im_end|>");
-    cfg.addProperty("chat_template", CHATML_TEMPLATE);
-    Files.writeString(dir.resolve("tokenizer_config.json"), cfg.toString());
+    Files.writeString(file, tok.toString());
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.feedloop.model.bench.Flops;
 import dev.feedloop.model.cli.ModelOptions;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
+import dev.feedloop.synthetic.HiddenPreference;
 import dev.feedloop.trainer.backend.LoraPolicyScorer;
 import dev.feedloop.trainer.backend.LoraPreferenceTrainer;
 import dev.feedloop.trainer.backend.MicroBatch;
@@ -25,8 +26,7 @@ import dev.feedloop.trainer.loss.LossType;
 import dev.feedloop.trainer.loss.PreferenceObjective;
 import dev.feedloop.trainer.optim.AdamWConfig;
 import dev.feedloop.trainer.run.ReferenceLogpsCache;
-import dev.feedloop.trainer.tiny.HiddenPreference;
-import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
+import dev.feedloop.trainer.tiny.CorpusPairs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,9 +118,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private List<TokenizedPair> tinyCorpusPairs(LanguageModel lm) {
-    var pairs =
-        new SyntheticChatCorpus()
-            .preferencePairs(1, batchSize * (steps + 1), HiddenPreference.demo());
+    var pairs = CorpusPairs.forPreference(1, batchSize * (steps + 1), HiddenPreference.demo());
     LoraPolicyScorer tokenizing =
         LoraPolicyScorer.forModel(
             lm,

@@ -1,6 +1,6 @@
 package dev.feedloop.trainer.cli;
 
-import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
+import dev.feedloop.synthetic.SyntheticChatCorpus;
 import dev.feedloop.trainer.tiny.TinyDataWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -2,9 +2,9 @@ package dev.feedloop.trainer.cli;
 
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
-import dev.feedloop.trainer.tiny.HiddenPreference;
+import dev.feedloop.synthetic.HiddenPreference;
+import dev.feedloop.synthetic.SyntheticChatCorpus;
 import dev.feedloop.trainer.tiny.StyleSurvey;
-import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
 import dev.feedloop.trainer.tiny.TinyModelTrainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -5,6 +5,8 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.synthetic.ChatExample;
+import dev.feedloop.synthetic.SyntheticChatCorpus;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

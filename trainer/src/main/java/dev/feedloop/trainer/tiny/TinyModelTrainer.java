@@ -11,6 +11,8 @@ import com.google.gson.JsonObject;
 import dev.feedloop.model.CausalLM;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
+import dev.feedloop.synthetic.ChatExample;
+import dev.feedloop.synthetic.SyntheticChatCorpus;
 import dev.feedloop.trainer.backend.ModelChatTokenizer;
 import dev.feedloop.trainer.optim.AdamW;
 import dev.feedloop.trainer.optim.AdamWConfig;
@@ -50,6 +52,15 @@ public final class TinyModelTrainer {
       String weightDtype) {
     public static Recipe shipped() {
       return new Recipe(7, 40_000, 1280, 192, 512, 4, 4, 2, 1800, 32, 3e-3, 100, "F16");
+    }
+
+    /**
+     * The seed of the recipe's corpus: {@code tiny-data --seed <corpusSeed> --conversations
+     * <conversations> --vocab-size <vocabSize>} writes the corpus and tokenizer this recipe trains
+     * on.
+     */
+    public long corpusSeed() {
+      return new TrainingRandom(seed).derive("corpus");
     }
 
     public Recipe withSeed(long newSeed) {
@@ -97,7 +108,7 @@ public final class TinyModelTrainer {
     long started = System.nanoTime();
     TrainingRandom random = new TrainingRandom(recipe.seed());
     List<ChatExample> corpus =
-        new SyntheticChatCorpus().generate(random.derive("corpus"), recipe.conversations());
+        new SyntheticChatCorpus().generate(recipe.corpusSeed(), recipe.conversations());
     Files.createDirectories(output);
     int vocabulary =
         TinyTokenizerWriter.trainAndWrite(

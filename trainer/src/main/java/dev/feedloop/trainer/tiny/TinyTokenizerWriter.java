@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import dev.feedloop.model.text.AddedTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -63,24 +64,12 @@ public final class TinyTokenizerWriter {
   }
 
   static JsonObject tokenizerJson(ByteLevelBpeTrainer.Vocabulary vocabulary) {
-    int firstSpecialId = vocabulary.tokens().size();
+    AddedTokens specials = specialTokens(vocabulary.tokens().size());
     JsonObject root = new JsonObject();
     root.addProperty("version", "1.0");
     root.add("truncation", JsonNull.INSTANCE);
     root.add("padding", JsonNull.INSTANCE);
-    JsonArray added = new JsonArray();
-    for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
-      JsonObject token = new JsonObject();
-      token.addProperty("id", firstSpecialId + i);
-      token.addProperty("content", ChatMl.SPECIAL_TOKENS.get(i));
-      token.addProperty("single_word", false);
-      token.addProperty("lstrip", false);
-      token.addProperty("rstrip", false);
-      token.addProperty("normalized", false);
-      token.addProperty("special", true);
-      added.add(token);
-    }
-    root.add("added_tokens", added);
+    root.add("added_tokens", specials.tokenizerJson());
     root.add("normalizer", JsonNull.INSTANCE);
     root.add("pre_tokenizer", byteLevel(false, true));
     root.add("post_processor", byteLevel(false, false));
@@ -100,8 +89,8 @@ public final class TinyTokenizerWriter {
         ByteLevelBpeTrainer.ids(vocabulary.tokens()).entrySet()) {
       vocab.addProperty(entry.getKey(), entry.getValue());
     }
-    for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
-      vocab.addProperty(ChatMl.SPECIAL_TOKENS.get(i), firstSpecialId + i);
+    for (String special : specials.contents()) {
+      vocab.addProperty(special, specials.id(special));
     }
     model.add("vocab", vocab);
     JsonArray merges = new JsonArray();
@@ -111,6 +100,11 @@ public final class TinyTokenizerWriter {
     model.add("merges", merges);
     root.add("model", model);
     return root;
+  }
+
+  /** The ChatML special tokens, with ids from {@code firstId} (right after the learned tokens). */
+  static AddedTokens specialTokens(int firstId) {
+    return AddedTokens.special(firstId, ChatMl.SPECIAL_TOKENS);
   }
 
   private static JsonObject byteLevel(boolean addPrefixSpace, boolean trimOffsets) {
@@ -135,18 +129,7 @@ public final class TinyTokenizerWriter {
     config.addProperty("add_prefix_space", false);
     config.addProperty("errors", "replace");
     config.addProperty("split_special_tokens", false);
-    JsonObject decoder = new JsonObject();
-    for (int i = 0; i < ChatMl.SPECIAL_TOKENS.size(); i++) {
-      JsonObject token = new JsonObject();
-      token.addProperty("content", ChatMl.SPECIAL_TOKENS.get(i));
-      token.addProperty("lstrip", false);
-      token.addProperty("normalized", false);
-      token.addProperty("rstrip", false);
-      token.addProperty("single_word", false);
-      token.addProperty("special", true);
-      decoder.add(String.valueOf(firstSpecialId + i), token);
-    }
-    config.add("added_tokens_decoder", decoder);
+    config.add("added_tokens_decoder", specialTokens(firstSpecialId).tokenizerConfigDecoder());
     JsonArray additional = new JsonArray();
     additional.add(ChatMl.IM_START);
     additional.add(ChatMl.IM_END);

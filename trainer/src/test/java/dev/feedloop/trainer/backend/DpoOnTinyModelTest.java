@@ -8,6 +8,10 @@ import dev.feedloop.model.SamplingParams;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.schemas.ChatMessage;
+import dev.feedloop.synthetic.HiddenPreference;
+import dev.feedloop.synthetic.SelfName;
+import dev.feedloop.synthetic.StyleShares;
+import dev.feedloop.synthetic.SyntheticChatCorpus;
 import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.TruncationConfig;
 import dev.feedloop.trainer.data.TruncationMode;
@@ -21,11 +25,9 @@ import dev.feedloop.trainer.run.ReferenceKind;
 import dev.feedloop.trainer.run.StepMetrics;
 import dev.feedloop.trainer.run.TrainingConfig;
 import dev.feedloop.trainer.run.TrainingSummary;
-import dev.feedloop.trainer.tiny.HiddenPreference;
-import dev.feedloop.trainer.tiny.SelfName;
+import dev.feedloop.trainer.tiny.CorpusPairs;
 import dev.feedloop.trainer.tiny.ShippedModel;
 import dev.feedloop.trainer.tiny.StyleSurvey;
-import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,12 +53,12 @@ class DpoOnTinyModelTest {
   void dpoRaisesHeldOutAccuracyAndMovesSampledAnswersTowardTheChosenStyle() throws IOException {
     SyntheticChatCorpus corpus = new SyntheticChatCorpus();
     Path data = directory.resolve("pairs.jsonl");
-    CanonicalJsonl.write(data, corpus.preferencePairs(11, 320, ATHENE), List.of());
+    CanonicalJsonl.write(data, CorpusPairs.forPreference(11, 320, ATHENE), List.of());
     List<List<ChatMessage>> prompts = corpus.evaluationPrompts(5, 64);
     SamplingParams sampling = SamplingParams.sample(96, 1.0, 1.0, 5).withN(2);
 
-    StyleSurvey.Shares before;
-    StyleSurvey.Shares greedyBefore;
+    StyleShares before;
+    StyleShares greedyBefore;
     try (LanguageModel lm = LanguageModel.load(ShippedModel.directory())) {
       before = StyleSurvey.survey(lm, null, prompts, sampling, ATHENE);
       greedyBefore = StyleSurvey.survey(lm, null, prompts, SamplingParams.greedy(96), ATHENE);
@@ -112,8 +114,8 @@ class DpoOnTinyModelTest {
     assertThat(summary.adapterDirectory().resolve(LoraAdapter.ADAPTER_CONFIG)).exists();
     assertThat(summary.adapterDirectory().resolve(LoraAdapter.ADAPTER_WEIGHTS)).exists();
 
-    StyleSurvey.Shares after;
-    StyleSurvey.Shares greedyAfter;
+    StyleShares after;
+    StyleShares greedyAfter;
     try (LanguageModel lm = LanguageModel.load(ShippedModel.directory());
         LoraAdapter adapter =
             LoraAdapter.load(

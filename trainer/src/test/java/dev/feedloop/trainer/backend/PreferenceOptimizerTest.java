@@ -10,6 +10,8 @@ import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.synthetic.HiddenPreference;
+import dev.feedloop.synthetic.SelfName;
 import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.Conversions;
 import dev.feedloop.trainer.data.TokenizedPair;
@@ -27,10 +29,8 @@ import dev.feedloop.trainer.optim.TrainingRandom;
 import dev.feedloop.trainer.run.EvaluationConfig;
 import dev.feedloop.trainer.run.ReferenceKind;
 import dev.feedloop.trainer.run.ReferenceLogpsCache;
-import dev.feedloop.trainer.tiny.HiddenPreference;
-import dev.feedloop.trainer.tiny.SelfName;
+import dev.feedloop.trainer.tiny.CorpusPairs;
 import dev.feedloop.trainer.tiny.ShippedModel;
-import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ class PreferenceOptimizerTest {
   }
 
   private static List<PreferencePair> pairs(int count) {
-    return new SyntheticChatCorpus().preferencePairs(21, count, ATHENE);
+    return CorpusPairs.forPreference(21, count, ATHENE);
   }
 
   private static LoraAdapter freshAdapter() {
@@ -242,7 +242,7 @@ class PreferenceOptimizerTest {
           LoraPreferenceTrainer.tokenizePairs(pairs(10), scorer.tokenizer(), truncation);
       List<TokenizedUnary> unary =
           LoraPreferenceTrainer.tokenizeUnary(
-              Conversions.pairsToUnary(new SyntheticChatCorpus().preferencePairs(22, 3, ATHENE)),
+              Conversions.pairsToUnary(CorpusPairs.forPreference(22, 3, ATHENE)),
               scorer.tokenizer(),
               truncation);
       TokenizedRecords window = new TokenizedRecords(pairs, unary);

@@ -2,13 +2,13 @@ package dev.feedloop.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.feedloop.synthetic.HiddenPreference;
 import dev.feedloop.trainer.data.CanonicalJsonl;
 import dev.feedloop.trainer.data.ImportResult;
 import dev.feedloop.trainer.run.MetricsJsonl;
 import dev.feedloop.trainer.run.StepMetrics;
-import dev.feedloop.trainer.tiny.HiddenPreference;
+import dev.feedloop.trainer.tiny.CorpusPairs;
 import dev.feedloop.trainer.tiny.ShippedModel;
-import dev.feedloop.trainer.tiny.SyntheticChatCorpus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -81,7 +81,7 @@ class TrainerCliTest {
   void trainIsReproducibleToTheByteAndEvalReadsTheAdapter() throws IOException {
     Path data = directory.resolve("pairs.jsonl");
     CanonicalJsonl.write(
-        data, new SyntheticChatCorpus().preferencePairs(4, 40, HiddenPreference.demo()), List.of());
+        data, CorpusPairs.forPreference(4, 40, HiddenPreference.demo()), List.of());
     Path cache = directory.resolve("reference-cache");
     byte[][] adapters = new byte[2][];
     long[] cacheBytes = new long[2];
@@ -217,7 +217,7 @@ class TrainerCliTest {
   void trainsKtoOnPairsSplitIntoUnaryRecords() throws IOException {
     Path data = directory.resolve("pairs.jsonl");
     CanonicalJsonl.write(
-        data, new SyntheticChatCorpus().preferencePairs(5, 24, HiddenPreference.demo()), List.of());
+        data, CorpusPairs.forPreference(5, 24, HiddenPreference.demo()), List.of());
     Path output = directory.resolve("kto");
     Outcome outcome =
         run(

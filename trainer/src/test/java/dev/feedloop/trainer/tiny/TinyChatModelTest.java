@@ -9,6 +9,10 @@ import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
 import dev.feedloop.schemas.ChatMessage;
 import dev.feedloop.schemas.ChatMessages;
+import dev.feedloop.synthetic.AnswerGrammar;
+import dev.feedloop.synthetic.HiddenPreference;
+import dev.feedloop.synthetic.StyleShares;
+import dev.feedloop.synthetic.SyntheticChatCorpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +68,7 @@ class TinyChatModelTest {
   void sampledAnswersAreWellFormedWithStyleSharesNearTheCorpusRates() throws IOException {
     try (LanguageModel lm = LanguageModel.load(ShippedModel.directory())) {
       List<List<ChatMessage>> prompts = new SyntheticChatCorpus().evaluationPrompts(3, 96);
-      StyleSurvey.Shares shares =
+      StyleShares shares =
           StyleSurvey.survey(
               lm,
               null,

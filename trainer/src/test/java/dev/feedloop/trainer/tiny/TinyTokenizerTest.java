@@ -6,7 +6,11 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.feedloop.model.text.AddedTokens;
+import dev.feedloop.model.text.TextTokenizer;
 import dev.feedloop.schemas.ChatMessages;
+import dev.feedloop.synthetic.ChatExample;
+import dev.feedloop.synthetic.SyntheticChatCorpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,11 +58,38 @@ class TinyTokenizerTest {
       }
     }
 
+    // the model's own tokenizer sees the special tokens at the ids the writer gave them
+    try (TextTokenizer tokenizer = TextTokenizer.load(directory.resolve("tokenizer.json"))) {
+      AddedTokens specials = TinyTokenizerWriter.specialTokens(written.vocabularySize() - 3);
+      for (String special : ChatMl.SPECIAL_TOKENS) {
+        assertThat(tokenizer.tokenId(special)).as(special).isEqualTo((long) specials.id(special));
+      }
+    }
+
     JsonObject config =
         JsonParser.parseString(Files.readString(directory.resolve("tokenizer_config.json")))
             .getAsJsonObject();
     assertThat(config.get("chat_template").getAsString()).isEqualTo(ChatMl.TEMPLATE);
     assertThat(config.get("eos_token").getAsString()).isEqualTo("<|im_end|>");
+    assertThat(
+            config
+                .getAsJsonObject("added_tokens_decoder")
+                .getAsJsonObject(String.valueOf(written.vocabularySize() - 1))
+                .get("content")
+                .getAsString())
+        .isEqualTo("<|im_end|>");
+  }
+
+  @Test
+  void theShippedTokenizerIsReproducedByteForByteFromTheShippedRecipesCorpus() throws IOException {
+    TinyModelTrainer.Recipe shipped = TinyModelTrainer.Recipe.shipped();
+    TinyDataWriter.write(
+        directory, shipped.corpusSeed(), shipped.conversations(), shipped.vocabSize());
+    for (String file : List.of("tokenizer.json", "tokenizer_config.json")) {
+      assertThat(Files.readAllBytes(directory.resolve(file)))
+          .as(file)
+          .isEqualTo(Files.readAllBytes(ShippedModel.directory().resolve(file)));
+    }
   }
 
   @Test

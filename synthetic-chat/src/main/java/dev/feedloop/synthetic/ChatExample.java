@@ -1,4 +1,4 @@
-package dev.feedloop.trainer.tiny;
+package dev.feedloop.synthetic;
 
 import dev.feedloop.schemas.ChatMessage;
 import dev.feedloop.schemas.ChatMessages;

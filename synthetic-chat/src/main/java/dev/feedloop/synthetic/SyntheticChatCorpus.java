@@ -1,10 +1,7 @@
-package dev.feedloop.trainer.tiny;
+package dev.feedloop.synthetic;
 
 import dev.feedloop.schemas.ChatMessage;
 import dev.feedloop.schemas.ChatMessages;
-import dev.feedloop.schemas.PreferencePair;
-import dev.feedloop.trainer.data.ImportedRecords;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +52,7 @@ public final class SyntheticChatCorpus {
   private final double[] cumulativeWeights;
   private final Map<String, List<Question>> byCategory;
 
+  /** The corpus over every {@link QuestionBank} question. */
   public SyntheticChatCorpus() {
     this(QuestionBank.all());
   }
@@ -88,6 +86,7 @@ public final class SyntheticChatCorpus {
     return pool.get(random.nextInt(pool.size()));
   }
 
+  /** The corpus's questions, in {@link QuestionBank} order. */
   public List<Question> questions() {
     return questions;
   }
@@ -109,6 +108,7 @@ public final class SyntheticChatCorpus {
     return examples;
   }
 
+  /** One style at the corpus's base rates (three draws from {@code random}). */
   public static StyleAttributes sampleStyle(SplittableRandom random) {
     double nameDraw = random.nextDouble();
     SelfName name =
@@ -167,25 +167,25 @@ public final class SyntheticChatCorpus {
   }
 
   /**
-   * Preference pairs for a hidden preference: each prompt's chosen answer satisfies it and the
-   * rejected one does not (both styles otherwise sampled at the corpus rates). Used by tests and
-   * the offline demo.
+   * Style pairs for a hidden preference: each prompt's chosen answer satisfies it and the rejected
+   * one does not (both styles otherwise sampled at the corpus rates). The same seed gives the same
+   * pairs. Used by tests, the trainer's benchmark and the offline demo.
    */
-  public List<PreferencePair> preferencePairs(long seed, int count, HiddenPreference preference) {
+  public List<StylePair> preferencePairs(long seed, int count, HiddenPreference preference) {
     SplittableRandom random = new SplittableRandom(seed);
-    // a fixed creation time: the same seed gives equal records
-    ImportedRecords records =
-        ImportedRecords.stamped(ImportedRecords.DEFAULT_MODEL_ID, Instant.EPOCH);
-    List<PreferencePair> pairs = new ArrayList<>(count);
+    List<StylePair> pairs = new ArrayList<>(count);
     while (pairs.size() < count) {
       Question question = sampleQuestion(random);
       StyleAttributes chosenStyle = sampleMatching(random, preference, true);
       StyleAttributes rejectedStyle = sampleMatching(random, preference, false);
       pairs.add(
-          records.pair(
+          new StylePair(
+              question.category(),
               List.of(ChatMessages.user(question.prompt())),
               answer(question, chosenStyle, random),
-              answer(question, rejectedStyle, random)));
+              answer(question, rejectedStyle, random),
+              chosenStyle,
+              rejectedStyle));
     }
     return pairs;
   }

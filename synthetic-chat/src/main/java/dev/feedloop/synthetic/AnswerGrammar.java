@@ -1,4 +1,4 @@
-package dev.feedloop.trainer.tiny;
+package dev.feedloop.synthetic;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,15 +15,21 @@ import java.util.Map;
 public final class AnswerGrammar {
   private final Map<String, Question> questionsByPrompt = new HashMap<>();
 
+  /** A grammar for these questions; a prompt asked twice keeps its first question. */
   public AnswerGrammar(List<Question> questions) {
     questions.forEach(question -> questionsByPrompt.putIfAbsent(question.prompt(), question));
   }
 
+  /** The grammar of every {@link QuestionBank} question. */
   public static AnswerGrammar ofCorpus() {
     return new AnswerGrammar(QuestionBank.all());
   }
 
-  /** True when {@code answer} is a well-formed answer to the corpus question {@code prompt}. */
+  /**
+   * True when {@code answer} is a well-formed answer to the corpus question {@code prompt}.
+   *
+   * @throws IllegalArgumentException when {@code prompt} is not one of the grammar's questions
+   */
   public boolean wellFormed(String prompt, String answer) {
     Question question = questionsByPrompt.get(prompt);
     if (question == null) {

@@ -1,4 +1,4 @@
-package dev.feedloop.trainer.tiny;
+package dev.feedloop.synthetic;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.feedloop.trainer.tiny;
+package dev.feedloop.synthetic;
 
 import java.util.List;
 import java.util.Locale;
@@ -46,10 +46,12 @@ public final class StyleJudge {
 
   private StyleJudge() {}
 
+  /** All three style attributes of {@code answer}. */
   public static StyleAttributes judge(String answer) {
     return new StyleAttributes(name(answer), polite(answer), brief(answer));
   }
 
+  /** The self-name: Athene wins over another name, which wins over none; whole words only. */
   public static SelfName name(String answer) {
     if (containsWord(answer, SelfName.ATHENE_NAME)) {
       return SelfName.ATHENE;
@@ -62,12 +64,14 @@ public final class StyleJudge {
     return SelfName.NONE;
   }
 
+  /** True when one of the {@link #POLITE_PHRASES} occurs, ignoring case. */
   public static boolean polite(String answer) {
     String lower = answer.toLowerCase(Locale.ROOT);
     return POLITE_PHRASES.stream()
         .anyMatch(phrase -> lower.contains(phrase.toLowerCase(Locale.ROOT)));
   }
 
+  /** True when at most {@link #BRIEF_MAX_WORDS} {@link #contentWords content words} remain. */
   public static boolean brief(String answer) {
     return contentWords(answer) <= BRIEF_MAX_WORDS;
   }

@@ -1,9 +1,8 @@
-package dev.feedloop.trainer.tiny;
+package dev.feedloop.synthetic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.feedloop.schemas.PreferencePair;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -96,15 +95,22 @@ class SyntheticChatCorpusTest {
   @Test
   void preferencePairsSplitOnTheHiddenPreference() {
     HiddenPreference preference = HiddenPreference.demo();
-    List<PreferencePair> pairs = corpus.preferencePairs(11, 300, preference);
+    List<StylePair> pairs = corpus.preferencePairs(11, 300, preference);
     assertThat(pairs).hasSize(300);
+    AnswerGrammar grammar = AnswerGrammar.ofCorpus();
     assertThat(pairs)
         .allSatisfy(
             pair -> {
-              assertThat(preference.satisfiedBy(pair.getChosen())).as(pair.getChosen()).isTrue();
-              assertThat(preference.satisfiedBy(pair.getRejected()))
-                  .as(pair.getRejected())
-                  .isFalse();
+              assertThat(preference.satisfiedBy(pair.chosen())).as(pair.chosen()).isTrue();
+              assertThat(preference.satisfiedBy(pair.rejected())).as(pair.rejected()).isFalse();
+              // the labelled styles are the ones written, and both answers are well formed
+              assertThat(StyleJudge.judge(pair.chosen())).isEqualTo(pair.chosenStyle());
+              assertThat(StyleJudge.judge(pair.rejected())).isEqualTo(pair.rejectedStyle());
+              String question = pair.prompt().get(0).getContent();
+              assertThat(grammar.wellFormed(question, pair.chosen())).as(pair.chosen()).isTrue();
+              assertThat(grammar.wellFormed(question, pair.rejected()))
+                  .as(pair.rejected())
+                  .isTrue();
             });
     assertThat(corpus.preferencePairs(11, 300, preference)).isEqualTo(pairs);
   }
