@@ -47,7 +47,7 @@ final class JoinGate
     this.settings = settings;
     this.metrics = metrics;
     this.choiceStage = choiceStage;
-    this.clock = new TaskClock(settings.wallClockInterval());
+    this.clock = new TaskClock(settings.wallClockInterval(), settings.liveLag());
   }
 
   @Override

@@ -57,7 +57,7 @@ final class JoinWatch<V> extends ContextualProcessor<String, V, String, Routed<V
     this.graceMillis = settings.grace().toMillis();
     this.pendingValue = pendingValue;
     this.deadLetter = deadLetter;
-    this.clock = new TaskClock(settings.wallClockInterval());
+    this.clock = new TaskClock(settings.wallClockInterval(), settings.liveLag());
   }
 
   @Override

@@ -45,6 +45,10 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param wallClockInterval how often a task that receives no input lets its deadlines follow the
  *     wall clock (see {@link FeedbackTopology}: wall-clock liveness); 0 turns that off, and windows
  *     then close only as new input advances stream time
+ * @param liveLag the wall clock carries a quiet task's deadlines only while the task is live: its
+ *     last input arrived at most this long (wall clock) after that input's event time. A task that
+ *     is catching up on a backlog or replaying old records is not live, and its deadlines wait for
+ *     stream time, so a pause in a replay never settles votes early.
  */
 public record StreamsSettings(
     String applicationId,
@@ -60,7 +64,8 @@ public record StreamsSettings(
     int threads,
     Duration metricsInterval,
     Duration maxTaskIdle,
-    Duration wallClockInterval) {
+    Duration wallClockInterval,
+    Duration liveLag) {
 
   public static final String ENV_PREFIX = "FEEDLOOP_STREAMS_";
 
@@ -86,6 +91,7 @@ public record StreamsSettings(
     requirePositive("pairing window", pairingWindow);
     requirePositive("user cap window", userCapWindow);
     requirePositive("metrics interval", metricsInterval);
+    requirePositive("live lag", liveLag);
     if (grace.isNegative() || maxTaskIdle.isNegative() || wallClockInterval.isNegative()) {
       throw new IllegalArgumentException(
           "grace, max task idle and wall-clock interval must not be negative: "
@@ -134,7 +140,8 @@ public record StreamsSettings(
         .threads(threads)
         .metricsInterval(metricsInterval)
         .maxTaskIdle(maxTaskIdle)
-        .wallClockInterval(wallClockInterval);
+        .wallClockInterval(wallClockInterval)
+        .liveLag(liveLag);
   }
 
   /**
@@ -186,6 +193,7 @@ public record StreamsSettings(
         .metricsInterval(env.get("METRICS_INTERVAL", Durations::parse, d.metricsInterval()))
         .maxTaskIdle(env.get("MAX_TASK_IDLE", Durations::parse, d.maxTaskIdle()))
         .wallClockInterval(env.get("WALL_CLOCK_INTERVAL", Durations::parse, d.wallClockInterval()))
+        .liveLag(env.get("LIVE_LAG", Durations::parse, d.liveLag()))
         .build();
   }
 
@@ -229,6 +237,7 @@ public record StreamsSettings(
     private Duration metricsInterval = Duration.ofMinutes(1);
     private Duration maxTaskIdle = Duration.ofSeconds(1);
     private Duration wallClockInterval = Duration.ofSeconds(5);
+    private Duration liveLag = Duration.ofMinutes(1);
 
     private Builder(String applicationId, Path stateDirectory) {
       this.applicationId = applicationId;
@@ -305,6 +314,11 @@ public record StreamsSettings(
       return this;
     }
 
+    public Builder liveLag(Duration value) {
+      this.liveLag = value;
+      return this;
+    }
+
     public StreamsSettings build() {
       return new StreamsSettings(
           applicationId,
@@ -320,7 +334,8 @@ public record StreamsSettings(
           threads,
           metricsInterval,
           maxTaskIdle,
-          wallClockInterval);
+          wallClockInterval,
+          liveLag);
     }
   }
 

@@ -42,7 +42,7 @@ final class VoteSettler
 
   VoteSettler(StreamsSettings settings) {
     this.settings = settings;
-    this.clock = new TaskClock(settings.wallClockInterval());
+    this.clock = new TaskClock(settings.wallClockInterval(), settings.liveLag());
   }
 
   @Override

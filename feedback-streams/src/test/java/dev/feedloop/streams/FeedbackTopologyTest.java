@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.streams.KeyValue;
 import org.junit.jupiter.api.AfterEach;
@@ -299,6 +300,27 @@ class FeedbackTopologyTest {
       fixture.advanceStreamTimeTo(at(LATER));
 
       assertThat(fixture.unary()).isEmpty();
+      assertThat(fixture.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aReplayedVoteWaitsForStreamTimeHoweverLongTheWallClockPauses() {
+      // records whose event time lies an hour behind the wall clock: a backlog or a replay, not
+      // live traffic (live lag 1 min); a pause in such input is not time passing
+      Instant hourAgo = at(0).minus(Duration.ofHours(1));
+      fixture.generation(generation("g1", QUESTION, "I am Athene.", hourAgo));
+      fixture.feedback(up("f1", "g1", "ann", hourAgo.plusSeconds(1)));
+
+      fixture.advanceWallClock(Duration.ofSeconds(LATER));
+      assertThat(fixture.unary()).isEmpty();
+      assertThat(fixture.deadLetters()).isEmpty();
+
+      // a second vote one second later by its own time is still on time: nothing settled early
+      fixture.feedback(down("f2", "g1", "ann", hourAgo.plusSeconds(2)));
+      fixture.advanceStreamTimeTo(hourAgo.plusSeconds(LATER));
+      List<KeyValue<String, UnaryFeedback>> unary = fixture.unary();
+      assertThat(unary).hasSize(1);
+      assertThat(unary.get(0).value.getDesirable()).isFalse();
       assertThat(fixture.deadLetters()).isEmpty();
     }
 

@@ -28,6 +28,7 @@ class StreamsSettingsTest {
     assertThat(settings.stateDirectory()).isEqualTo(STATE);
     assertThat(settings.recordLimits()).isEqualTo(RecordLimits.defaults());
     assertThat(settings.wallClockInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(settings.liveLag()).isEqualTo(Duration.ofMinutes(1));
     assertThat(settings.settleWindow()).isEqualTo(Duration.ofMinutes(5).plusSeconds(30));
   }
 
@@ -38,8 +39,14 @@ class StreamsSettingsTest {
             Map.of(
                 "FEEDLOOP_STREAMS_USER_CAP_WINDOW", "1d",
                 "FEEDLOOP_STREAMS_WALL_CLOCK_INTERVAL", "0",
+                "FEEDLOOP_STREAMS_LIVE_LAG", "2m",
                 "FEEDLOOP_STREAMS_GRACE", "PT1M"),
             STATE);
+
+    assertThat(settings.liveLag()).isEqualTo(Duration.ofMinutes(2));
+    assertThatThrownBy(
+            () -> StreamsSettings.fromEnvironment(Map.of("FEEDLOOP_STREAMS_LIVE_LAG", "0"), STATE))
+        .hasMessageContaining("live lag");
 
     assertThat(settings.userCapWindow()).isEqualTo(Duration.ofDays(1));
     assertThat(settings.wallClockInterval()).isZero();

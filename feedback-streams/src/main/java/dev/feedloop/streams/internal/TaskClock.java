@@ -26,9 +26,13 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
  * is late like one arriving after stream time passed them). Input that arrives after a quiet
  * stretch moves the clock back to its stream time; what fell due in between stays decided.
  *
- * <p>The price: a stall of input while a backlog is still waiting (a broker failover in the middle
- * of catching up) is taken for quiet, and records behind the stall count as late by its length. An
- * interval of 0 turns the wall clock off: stream time only.
+ * <p>Only a live task is carried on: one whose last input arrived at most the live lag (wall clock)
+ * after its own event time. A task that is catching up on a backlog, replaying old records or
+ * restoring after a restart reads records whose event time lies far behind the wall clock; for it a
+ * pause of input says nothing about time passing, so its deadlines wait for stream time, and a
+ * replay decides exactly as it would without the wall clock. What remains: a live task whose input
+ * stalls (a broker failover) takes the stall for quiet, and records behind the stall count as late
+ * by its length. An interval of 0 turns the wall clock off: stream time only.
  */
 public final class TaskClock {
 
@@ -36,15 +40,19 @@ public final class TaskClock {
   private static final Duration STREAM_TIME_TICK = Duration.ofSeconds(1);
 
   private final Duration wallClockInterval;
+  private final long liveLagMs;
   private ProcessorContext<?, ?> context;
   private long lastStreamTime;
   private long lastInputAt;
 
   /**
    * @param wallClockInterval how often the wall clock checks for due deadlines; 0 for never
+   * @param liveLag how far behind the wall clock the last input's event time may be for the task to
+   *     count as live
    */
-  public TaskClock(Duration wallClockInterval) {
+  public TaskClock(Duration wallClockInterval, Duration liveLag) {
     this.wallClockInterval = wallClockInterval;
+    this.liveLagMs = liveLag.toMillis();
   }
 
   /**
@@ -79,6 +87,9 @@ public final class TaskClock {
     }
     if (wallClockInterval.isZero() || streamTime < 0) {
       return streamTime; // no record read yet: nothing can be due
+    }
+    if (lastInputAt - lastStreamTime > liveLagMs) {
+      return streamTime; // catching up or replaying: a pause is not time passing
     }
     return streamTime + Math.max(0, wallClock - lastInputAt);
   }
