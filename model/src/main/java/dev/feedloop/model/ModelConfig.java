@@ -129,7 +129,11 @@ public record ModelConfig(
     }
   }
 
-  /** The layout before sliding windows: every layer attends to the whole context. */
+  /**
+   * Every layer attending to the whole context: the argument list from before sliding windows, kept
+   * for callers written against it (the trainer's tiny-model recipe); new code names its fields
+   * with {@link #builder()}.
+   */
   public ModelConfig(
       String architecture,
       int vocabSize,
