@@ -16,8 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A Llama-family decoder-only transformer (Llama 2/3, Mistral, Qwen2): pre-norm blocks of
- * grouped-query attention with rotary positions and a SwiGLU MLP, RMSNorm throughout.
+ * A Llama-family decoder-only transformer (Llama 2/3, Mistral, Qwen2, Qwen3): pre-norm blocks of
+ * grouped-query attention with rotary positions and a SwiGLU MLP, RMSNorm throughout. Layers the
+ * config types {@code sliding_attention} attend to a window of the latest positions only.
  *
  * <p>Every call computes in the manager of its input tokens: callers pass arrays from a per-step
  * sub-manager and close it afterwards, so nothing accumulates. The weights are read only, so one
@@ -112,9 +113,13 @@ public final class CausalLM implements AutoCloseable {
     int past = cache == null ? 0 : cache.length();
     NDArray x = own(m, weights.embedTokens().get(new NDIndex("{}", tokens))); // [B, T, d]
     NDArray[] rope = rotary(positions);
-    NDArray mask = attentionMask(keyMask, past, (int) tokens.getShape().get(1));
+    int t = (int) tokens.getShape().get(1);
+    NDArray fullMask = attentionMask(keyMask, past, t, null);
+    NDArray slidingMask =
+        config.hasSlidingLayers() ? attentionMask(keyMask, past, t, config.slidingWindow()) : null;
     for (int i = 0; i < config.numLayers(); i++) {
       Weights.Layer w = weights.layers().get(i);
+      NDArray mask = config.isSliding(i) ? slidingMask : fullMask;
       x = x.add(attention(i, w, rmsNorm(x, w.attnNorm()), rope, mask, cache, lora, train));
       x = x.add(mlp(i, w, rmsNorm(x, w.mlpNorm()), lora, train));
     }
@@ -148,6 +153,11 @@ public final class CausalLM implements AutoCloseable {
             .reshape(b, t, config.numHeads(), hd);
     NDArray k = project(layer, "k_proj", x, w.wk(), w.bk(), lora, train).reshape(b, t, kvHeads, hd);
     NDArray v = project(layer, "v_proj", x, w.wv(), w.bv(), lora, train).reshape(b, t, kvHeads, hd);
+    if (config.queryKeyNorm()) {
+      // Qwen3: each head's query and key RMS-normalized over head_dim, before the rotation
+      q = rmsNorm(q, w.qNorm());
+      k = rmsNorm(k, w.kNorm());
+    }
     q = rotate(q, rope);
     k = rotate(k, rope);
 
@@ -168,7 +178,7 @@ public final class CausalLM implements AutoCloseable {
     NDArray scores = q.matMul(k.transpose(0, 1, 2, 4, 3)).mul(1.0 / Math.sqrt(hd)).add(mask);
     NDArray out = scores.softmax(4).matMul(v); // [B, kvHeads, group, T, hd]
     out = out.transpose(0, 3, 1, 2, 4).reshape(b, t, (long) config.numHeads() * hd);
-    return project(layer, "o_proj", out, w.wo(), null, lora, train);
+    return project(layer, "o_proj", out, w.wo(), w.bo(), lora, train);
   }
 
   /** SwiGLU: down(silu(gate(x)) · up(x)). */
@@ -225,16 +235,24 @@ public final class CausalLM implements AutoCloseable {
   }
 
   /**
-   * Additive mask [B, 1, 1, T, S]: 0 where query t (at absolute index past + t) may attend to key
-   * s, i.e. s is not later than t and s is not padding; a large negative number elsewhere.
+   * Additive mask [B, 1, 1, T, S]: 0 where query t (at cache index past + t) may attend to key s, a
+   * large negative number elsewhere. Allowed: s is not padding, s is not later than the query, and
+   * with a {@code window}, s is one of the window's latest positions: query - window &lt; s &le;
+   * query, transformers' {@code sliding_window_overlay}. Indices count cache slots, padding
+   * included; left padding shifts a row's query and keys alike, so distances between its real
+   * tokens are their position differences.
    */
-  private NDArray attentionMask(NDArray keyMask, int past, int t) {
+  private NDArray attentionMask(NDArray keyMask, int past, int t, Integer window) {
     NDManager m = keyMask.getManager();
     long b = keyMask.getShape().get(0);
     long s = keyMask.getShape().get(1);
     NDArray queryIndex = m.arange(past, past + t).reshape(t, 1);
     NDArray keyIndex = m.arange(0, (int) s).reshape(1, s);
-    NDArray causal = keyIndex.lte(queryIndex).toType(dtype, false); // [T, S]
+    NDArray visible = keyIndex.lte(queryIndex); // [T, S]
+    if (window != null) {
+      visible = visible.logicalAnd(keyIndex.gt(queryIndex.sub(window)));
+    }
+    NDArray causal = visible.toType(dtype, false);
     NDArray allowed = causal.mul(keyMask.toType(dtype, false).reshape(b, 1, s)); // [B, T, S]
     return allowed.sub(1).mul(-MASKED).reshape(b, 1, 1, t, s);
   }

@@ -22,7 +22,11 @@ import java.util.function.BiFunction;
  */
 public record Weights(NDArray embedTokens, List<Layer> layers, NDArray finalNorm, NDArray lmHead) {
 
-  /** One decoder block. Biases are null except for Qwen2's q/k/v projections. */
+  /**
+   * One decoder block. Biases are null unless the config has them (Qwen2: q/k/v; Llama and Qwen3
+   * with attention_bias: q/k/v/o); qNorm and kNorm, Qwen3's per-head RMSNorm weights of size
+   * head_dim, are null for the other families.
+   */
   public record Layer(
       NDArray attnNorm,
       NDArray wq,
@@ -32,6 +36,9 @@ public record Weights(NDArray embedTokens, List<Layer> layers, NDArray finalNorm
       NDArray wv,
       NDArray bv,
       NDArray wo,
+      NDArray bo,
+      NDArray qNorm,
+      NDArray kNorm,
       NDArray mlpNorm,
       NDArray wGate,
       NDArray wUp,
@@ -89,9 +96,14 @@ public record Weights(NDArray embedTokens, List<Layer> layers, NDArray finalNorm
       m.put("model.layers." + i + ".input_layernorm.weight", new long[] {d});
       for (String p : PROJECTIONS) {
         m.put(modulePath(i, p) + ".weight", projectionShape(c, p));
-        if (c.attentionBias() && (p.equals("q_proj") || p.equals("k_proj") || p.equals("v_proj"))) {
+        boolean qkv = p.equals("q_proj") || p.equals("k_proj") || p.equals("v_proj");
+        if ((qkv && c.attentionBias()) || (p.equals("o_proj") && c.outputBias())) {
           m.put(modulePath(i, p) + ".bias", new long[] {projectionShape(c, p)[0]});
         }
+      }
+      if (c.queryKeyNorm()) {
+        m.put("model.layers." + i + ".self_attn.q_norm.weight", new long[] {c.headDim()});
+        m.put("model.layers." + i + ".self_attn.k_norm.weight", new long[] {c.headDim()});
       }
       m.put("model.layers." + i + ".post_attention_layernorm.weight", new long[] {d});
     }
@@ -117,6 +129,9 @@ public record Weights(NDArray embedTokens, List<Layer> layers, NDArray finalNorm
               t.get(p + "self_attn.v_proj.weight"),
               t.get(p + "self_attn.v_proj.bias"),
               t.get(p + "self_attn.o_proj.weight"),
+              t.get(p + "self_attn.o_proj.bias"),
+              t.get(p + "self_attn.q_norm.weight"),
+              t.get(p + "self_attn.k_norm.weight"),
               t.get(p + "post_attention_layernorm.weight"),
               t.get(p + "mlp.gate_proj.weight"),
               t.get(p + "mlp.up_proj.weight"),
@@ -145,6 +160,13 @@ public record Weights(NDArray embedTokens, List<Layer> layers, NDArray finalNorm
         m.put(p + "self_attn.q_proj.bias", l.bq());
         m.put(p + "self_attn.k_proj.bias", l.bk());
         m.put(p + "self_attn.v_proj.bias", l.bv());
+      }
+      if (l.bo() != null) {
+        m.put(p + "self_attn.o_proj.bias", l.bo());
+      }
+      if (l.qNorm() != null) {
+        m.put(p + "self_attn.q_norm.weight", l.qNorm());
+        m.put(p + "self_attn.k_norm.weight", l.kNorm());
       }
       m.put(p + "post_attention_layernorm.weight", l.mlpNorm());
     }
@@ -179,6 +201,19 @@ public record Weights(NDArray embedTokens, List<Layer> layers, NDArray finalNorm
               + " found (PyTorch .bin checkpoints are not supported; convert them to safetensors)");
     }
     Map<String, long[]> expected = expectedShapes(c);
+    for (String name : source.keySet()) {
+      if (!expected.containsKey(name) && !ignorable(c, name)) {
+        // a tensor config.json does not account for means the model computes something this
+        // implementation would skip: an unlisted bias, a norm of another family, ...
+        throw new ModelLoadException(
+            source.get(name).file()
+                + ": tensor "
+                + name
+                + " is not part of a "
+                + c.architecture()
+                + " with this config.json; it would be ignored, so the checkpoint is refused");
+      }
+    }
     Map<String, NDArray> loaded = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : expected.entrySet()) {
       SafeTensors st = source.get(e.getKey());
@@ -211,6 +246,16 @@ public record Weights(NDArray embedTokens, List<Layer> layers, NDArray finalNorm
       loaded.put(e.getKey(), a);
     }
     return fromNamed(c, loaded);
+  }
+
+  /**
+   * Checkpoint tensors that carry nothing the config does not: rotary tables saved by old
+   * transformers versions (recomputed from rope_theta), and an lm_head stored next to the tied
+   * embeddings it equals (transformers ties it to the embeddings too).
+   */
+  private static boolean ignorable(ModelConfig c, String name) {
+    return name.endsWith(".rotary_emb.inv_freq")
+        || (c.tieWordEmbeddings() && name.equals("lm_head.weight"));
   }
 
   /** Random weights for tests and benchmarks: N(0, 0.02) like HF's initializer, norms at one. */

@@ -28,7 +28,12 @@ class ForwardTest {
         Arguments.of("qwen2-bias-tied", TinyModels.qwen2Tied()),
         Arguments.of("llama3-rope-scaling", TinyModels.llama3Scaled()),
         Arguments.of(
-            "linear-rope-scaling", TinyModels.llama().withRopeScaling(RopeScaling.linear(2.0))));
+            "linear-rope-scaling", TinyModels.llama().withRopeScaling(RopeScaling.linear(2.0))),
+        Arguments.of("qwen3-qk-norm-head-dim", TinyModels.qwen3()),
+        // windows of 3 positions, shorter than the sequences below
+        Arguments.of("mistral-sliding-window", TinyModels.mistralWindowed()),
+        Arguments.of("qwen2-second-layer-slides", TinyModels.qwen2Windowed()),
+        Arguments.of("qwen3-first-layer-slides", TinyModels.qwen3Windowed()));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -13,15 +13,26 @@ import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.model.lora.LoraParameter;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Autograd through the whole model agrees with central finite differences, in float64. */
 class GradientCheckTest {
 
-  @Test
-  void loraGradientsMatchFiniteDifferences() {
-    ModelConfig config =
-        TinyModels.qwen2Tied().withRopeScaling(RopeScaling.linear(2)); // every optional path
+  static Stream<Arguments> configs() {
+    return Stream.of(
+        // q/k/v biases, tied head, scaled rope
+        Arguments.of("qwen2", TinyModels.qwen2Tied().withRopeScaling(RopeScaling.linear(2))),
+        // q/k norms, q/k/v/o biases, a sliding window shorter than the sequences
+        Arguments.of(
+            "qwen3", TinyModels.qwen3Windowed().withArchitecture(ModelConfig.QWEN3, true)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("configs")
+  void loraGradientsMatchFiniteDifferences(String name, ModelConfig config) {
     List<CausalLM.Sequence> batch = LoraTest.batch();
     try (CausalLM model = CausalLM.random(config, ai.djl.Device.cpu(), DataType.FLOAT64, 4);
         LoraAdapter adapter =

@@ -28,11 +28,19 @@ class ModelLoadingTest {
     "BF16, 1, llama",
     "F32, 3, llama",
     "BF16, 2, qwen2",
-    "F32, 1, qwen2"
+    "F32, 1, qwen2",
+    "BF16, 1, qwen3",
+    "F16, 2, mistral"
   })
   void loadsEveryDtypeAndShardedCheckpoints(String dtype, int shards, String arch)
       throws Exception {
-    ModelConfig config = arch.equals("qwen2") ? TinyModels.qwen2Tied() : TinyModels.llama();
+    ModelConfig config =
+        switch (arch) {
+          case "qwen2" -> TinyModels.qwen2Tied();
+          case "qwen3" -> TinyModels.qwen3Windowed();
+          case "mistral" -> TinyModels.mistralWindowed();
+          default -> TinyModels.llama();
+        };
     Path dir = tmp.resolve(dtype + shards + arch);
     try (CausalLM original = TinyModels.random(config, 21)) {
       TinyModels.writeDirectory(dir, original, dtype, shards);

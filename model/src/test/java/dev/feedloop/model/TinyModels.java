@@ -76,6 +76,38 @@ final class TinyModels {
     return llama().withRopeScaling(RopeScaling.llama3(8.0, 1.0, 4.0, 16));
   }
 
+  /** Qwen3: per-head q/k RMSNorm, no biases, head_dim 8 while hidden / heads is 4. */
+  static ModelConfig qwen3() {
+    return llama().withArchitecture(ModelConfig.QWEN3, false).toBuilder().headDim(8).build();
+  }
+
+  /** The sliding window of the windowed tiny models: shorter than every test sequence. */
+  static final int WINDOW = 3;
+
+  /** Mistral with a global sliding window of {@link #WINDOW} positions. */
+  static ModelConfig mistralWindowed() {
+    return llama()
+        .withArchitecture(ModelConfig.MISTRAL, false)
+        .withSlidingWindow(WINDOW, layers(SLIDING, SLIDING));
+  }
+
+  /** Qwen2 as with use_sliding_window and max_window_layers 1: the second layer slides. */
+  static ModelConfig qwen2Windowed() {
+    return qwen2Tied().withSlidingWindow(WINDOW, layers(FULL, SLIDING));
+  }
+
+  /** Qwen3 whose first layer slides: a pattern only layer_types can express. */
+  static ModelConfig qwen3Windowed() {
+    return qwen3().withSlidingWindow(WINDOW, layers(SLIDING, FULL));
+  }
+
+  static final ModelConfig.LayerType FULL = ModelConfig.LayerType.FULL_ATTENTION;
+  static final ModelConfig.LayerType SLIDING = ModelConfig.LayerType.SLIDING_ATTENTION;
+
+  static List<ModelConfig.LayerType> layers(ModelConfig.LayerType... types) {
+    return List.of(types);
+  }
+
   static CausalLM random(ModelConfig c, long seed) {
     return CausalLM.random(c, Device.cpu(), DataType.FLOAT32, seed);
   }
