@@ -185,12 +185,12 @@ def _common(spec):
 
 
 def config_v4(spec):
-    """As transformers 4.4x wrote it (the layout of most checkpoints on the Hub): top-level rope_theta
+    """As transformers 4.51 wrote it (the layout of most checkpoints on the Hub): top-level rope_theta
     and rope_scaling, torch_dtype, Qwen's sliding_window/use_sliding_window/max_window_layers and no
     layer_types."""
     c = _common(spec)
     c["torch_dtype"] = spec.get("dtype", "float32")
-    c["transformers_version"] = "4.46.3"
+    c["transformers_version"] = "4.51.3"  # writes neither dtype nor layer_types, knows Qwen3
     c["rope_theta"] = spec["rope_theta"]
     if spec["rope"] is None:
         if spec["arch"] != "MistralForCausalLM":
