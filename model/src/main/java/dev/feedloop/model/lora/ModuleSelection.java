@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  *
  * <p>A config made in this project ({@link #of}) selects its projection names in every layer.
  *
- * @param targetNames target_modules as a list; empty when {@link #targetRegex} is set
+ * @param targetNames target_modules as a list (empty: none); empty when {@link #targetRegex} is set
  * @param targetRegex target_modules as one regular expression, or null
  * @param excludeNames exclude_modules as a list (empty: none)
  * @param excludeRegex exclude_modules as one regular expression, or null
@@ -43,9 +43,9 @@ public record ModuleSelection(
     excludeNames = List.copyOf(excludeNames);
     layers = List.copyOf(layers);
     layersPattern = List.copyOf(layersPattern);
-    if ((targetRegex == null) == targetNames.isEmpty()) {
+    if (targetRegex != null && !targetNames.isEmpty()) {
       throw new IllegalArgumentException(
-          "target_modules is either a list of names or one regular expression");
+          "target_modules is either a list of names or one regular expression, not both");
     }
     // compile now, so that a pattern Java cannot read fails at load and not at the first match
     if (targetRegex != null) {
