@@ -8,9 +8,11 @@ import dev.feedloop.model.lora.LoraAdapter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
  * Batched autoregressive generation with a KV cache: the prompts (each repeated n times) are
@@ -38,16 +40,12 @@ public final class Generator {
       List<long[]> prompts, SamplingParams params, LoraAdapter lora) {
     int rows = prompts.size() * params.n();
     long[][] rowPrompt = new long[rows][];
-    Random[] rng = new Random[rows];
-    long seed = params.seed() != null ? params.seed() : new Random().nextLong();
+    RandomGenerator[] rng = rowStreams(params.seed(), rows);
     for (int r = 0; r < rows; r++) {
       rowPrompt[r] = prompts.get(r / params.n());
       if (rowPrompt[r].length == 0) {
         throw new IllegalArgumentException("empty prompt");
       }
-      // one stream per candidate, so a candidate does not depend on how many others are drawn with
-      // it
-      rng[r] = new Random(seed * 0x9E3779B97F4A7C15L + r);
     }
     int width = Arrays.stream(rowPrompt).mapToInt(p -> p.length).max().orElse(0);
     int vocab = model.config().vocabSize();
@@ -151,6 +149,26 @@ public final class Generator {
           .add(new Completion(generated, lps, t, finish[r] == null ? "length" : finish[r]));
     }
     return result;
+  }
+
+  /**
+   * One independent random stream per row (row r = prompt index * n + candidate): the r-th {@link
+   * SplittableRandom#split() split} of a generator seeded with {@code seed}, so a seeded request is
+   * reproducible and each row's draws depend on the seed and the row alone. Streams of nearby seeds
+   * must not be used instead: {@code java.util.Random} seeded with consecutive values gives nearly
+   * the same first draw (0.7880, 0.7883, 0.7882, ...), and all candidates of a request then start
+   * with the same token.
+   *
+   * @param seed null draws a fresh seed
+   */
+  static RandomGenerator[] rowStreams(Long seed, int rows) {
+    SplittableRandom root =
+        new SplittableRandom(seed != null ? seed : ThreadLocalRandom.current().nextLong());
+    RandomGenerator[] streams = new RandomGenerator[rows];
+    for (int r = 0; r < rows; r++) {
+      streams[r] = root.split();
+    }
+    return streams;
   }
 
   private long[] ids(List<Long> generated, boolean withEos) {

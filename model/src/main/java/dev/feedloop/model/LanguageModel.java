@@ -35,7 +35,8 @@ public final class LanguageModel implements AutoCloseable {
    */
   private static final String COMPLETION_RULE =
       "completion = render(prompt + answer) - render(prompt, generation prompt),"
-          + " cut after the first stop token, else + end-of-turn token";
+          + " cut after the first stop token, else + end-of-turn token;"
+          + " raw: prompt = encode(text), completion = encode(text + answer) - encode(text), same end";
 
   private final Path directory;
   private final CausalLM model;
@@ -242,14 +243,47 @@ public final class LanguageModel implements AutoCloseable {
     List<ChatMessage> conversation = new ArrayList<>(prompt);
     conversation.add(ChatMessages.assistant(completion));
     long[] full = encodeChat(conversation, false);
-    long[] promptIds = promptTokens(prompt);
-    long[] answer;
+    return endedAtFirstStop(answerAfter(full, promptTokens(prompt), completion));
+  }
+
+  /**
+   * A plain-text prompt's ids, for data that is not a conversation (a TRL "standard" record with a
+   * string prompt, trained with the raw prompt format): the tokenizer's encoding of the text as it
+   * is, with whatever special tokens its post-processor adds (a Llama tokenizer's BOS), and no chat
+   * template. TRL tokenizes non-conversational prompts the same way.
+   */
+  public long[] rawPromptTokens(String prompt) {
+    return tokenizer.encode(prompt, true);
+  }
+
+  /**
+   * The ids of {@code completion} continuing the plain-text {@code prompt}, as TRL tokenizes
+   * non-conversational data: the encoding of prompt + completion minus the {@linkplain
+   * #rawPromptTokens prompt's ids} (the answer encoded on its own where the tokenizer merges across
+   * the boundary), then ended as {@link #completionTokens} ends an answer: cut right after the
+   * first stop token, else followed by the {@linkplain #endOfTurnTokenId() end-of-turn token} (TRL
+   * appends the tokenizer's eos_token, which is the end-of-turn token whenever the tokenizer names
+   * one).
+   */
+  public long[] rawCompletionTokens(String prompt, String completion) {
+    long[] full = tokenizer.encode(prompt + completion, true);
+    return endedAtFirstStop(answerAfter(full, rawPromptTokens(prompt), completion));
+  }
+
+  /**
+   * The ids of {@code full} after {@code promptIds}; the answer encoded on its own where {@code
+   * full} does not start with them (the tokenizer merged across the boundary).
+   */
+  private long[] answerAfter(long[] full, long[] promptIds, String completion) {
     if (full.length > promptIds.length
         && Arrays.equals(full, 0, promptIds.length, promptIds, 0, promptIds.length)) {
-      answer = Arrays.copyOfRange(full, promptIds.length, full.length);
-    } else {
-      answer = tokenizer.encode(completion, false);
+      return Arrays.copyOfRange(full, promptIds.length, full.length);
     }
+    return tokenizer.encode(completion, false);
+  }
+
+  /** The answer cut right after its first stop token, or with the end-of-turn token appended. */
+  private long[] endedAtFirstStop(long[] answer) {
     for (int i = 0; i < answer.length; i++) {
       if (stopTokenSet.contains(answer[i])) {
         return Arrays.copyOf(answer, i + 1);

@@ -1,7 +1,7 @@
 package dev.feedloop.model;
 
 import java.util.Arrays;
-import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /**
  * Picks the next token from a row of logits; plain Java, the rows are small next to the forward
@@ -37,7 +37,8 @@ public final class Sampler {
   /**
    * Samples from softmax(logits / temperature) restricted to the top-k and then the top-p nucleus.
    */
-  public static int sample(float[] logits, int from, int vocab, SamplingParams p, Random rnd) {
+  public static int sample(
+      float[] logits, int from, int vocab, SamplingParams p, RandomGenerator rnd) {
     if (p.temperature() == 0) {
       return argmax(logits, from, vocab);
     }

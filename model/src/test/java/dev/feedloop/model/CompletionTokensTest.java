@@ -235,4 +235,33 @@ class CompletionTokensTest {
     config.add("eos_token_id", ids);
     Files.writeString(dir.resolve("generation_config.json"), config.toString());
   }
+
+  @Test
+  void rawTextIsTokenizedAsItIsAndItsAnswerEndsLikeAChatAnswer() throws Exception {
+    try (LanguageModel lm = LanguageModel.load(TinyModels.shippedChatModel())) {
+      long end = lm.endOfTurnTokenId();
+      String prompt = "Question: what is 3 plus 4? Answer:";
+      assertThat(lm.rawPromptTokens(prompt)).containsExactly(lm.tokenizer().encode(prompt, true));
+      assertThat(lm.rawPromptTokens(prompt))
+          .isNotEqualTo(lm.promptTokens(List.of(ChatMessages.user(prompt))));
+
+      // the answer continues the text: prompt ids + answer ids = the text's ids, then the end token
+      long[] answer = lm.rawCompletionTokens(prompt, " 7.");
+      assertThat(answer[answer.length - 1]).isEqualTo(end);
+      long[] joined = new long[lm.rawPromptTokens(prompt).length + answer.length - 1];
+      System.arraycopy(lm.rawPromptTokens(prompt), 0, joined, 0, lm.rawPromptTokens(prompt).length);
+      System.arraycopy(answer, 0, joined, lm.rawPromptTokens(prompt).length, answer.length - 1);
+      assertThat(joined).containsExactly(lm.tokenizer().encode(prompt + " 7.", true));
+
+      // where the tokenizer merges across the boundary ("Answer: " + "7"), the answer stands alone
+      long[] merged = lm.rawCompletionTokens("Answer: ", "7");
+      long[] alone = lm.tokenizer().encode("7", false);
+      assertThat(Arrays.copyOf(merged, merged.length - 1)).containsExactly(alone);
+
+      // an answer that already holds the end token is cut right after it, never extended
+      long[] stopped = lm.rawCompletionTokens(prompt, " 7.<|im_end|> more");
+      assertThat(stopped[stopped.length - 1]).isEqualTo(end);
+      assertThat(stopped).hasSize(answer.length);
+    }
+  }
 }

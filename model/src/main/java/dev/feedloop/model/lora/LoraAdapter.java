@@ -61,7 +61,7 @@ public final class LoraAdapter implements AutoCloseable {
     Map<String, Factors> modules = new LinkedHashMap<>();
     for (int layer = 0; layer < model.numLayers(); layer++) {
       for (String p : Weights.PROJECTIONS) {
-        if (!config.targetModules().contains(p)) {
+        if (!config.adapts(layer, p)) {
           continue;
         }
         long[] shape = Weights.projectionShape(model, p);
@@ -179,7 +179,7 @@ public final class LoraAdapter implements AutoCloseable {
   /** Loads a PEFT LoRA adapter directory for a model with config {@code model}. */
   public static LoraAdapter load(Path dir, ModelConfig model, NDManager parent, DataType dtype)
       throws IOException {
-    LoraConfig config = LoraConfig.read(dir.resolve(ADAPTER_CONFIG));
+    LoraConfig config = LoraConfig.read(dir.resolve(ADAPTER_CONFIG), model.numLayers());
     Path weights = dir.resolve(ADAPTER_WEIGHTS);
     if (!Files.exists(weights)) {
       String hint =
@@ -212,6 +212,22 @@ public final class LoraAdapter implements AutoCloseable {
                 + model.numLayers()
                 + "-layer "
                 + model.architecture());
+      }
+      if (!config.adapts(layer, proj)) {
+        // PEFT would skip it with a warning about unexpected keys; refuse rather than guess
+        throw new ModelLoadException(
+            weights
+                + ": tensor "
+                + name
+                + " adapts "
+                + mt.group(1)
+                + ", which "
+                + ADAPTER_CONFIG
+                + " does not select (target_modules "
+                + config.targetModules()
+                + ", "
+                + config.modules()
+                + ")");
       }
       names.computeIfAbsent(mt.group(1), k -> new String[2])[mt.group(5).equals("A") ? 0 : 1] =
           name;

@@ -14,6 +14,7 @@ import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.data.EvalSplit;
 import dev.feedloop.trainer.data.ImportResult;
 import dev.feedloop.trainer.data.PreferenceImporter;
+import dev.feedloop.trainer.data.PromptFormat;
 import dev.feedloop.trainer.data.TokenizedPair;
 import dev.feedloop.trainer.data.TokenizedUnary;
 import dev.feedloop.trainer.data.Truncation;
@@ -72,7 +73,7 @@ public final class LoraPreferenceTrainer {
    */
   public TrainingSummary train(TrainingConfig config) {
     TrainingRandom random = new TrainingRandom(config.seed());
-    ImportResult data = importData(config.dataFiles(), config.format());
+    ImportResult data = importData(config.dataFiles(), config.format(), config.promptFormat());
     try (LanguageModel model =
         LanguageModel.load(
             config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32)) {
@@ -255,7 +256,7 @@ public final class LoraPreferenceTrainer {
 
   /** TRL-named metrics of an adapter (or the base model) on the given data. */
   public Map<String, Double> evaluate(EvaluationConfig config) {
-    ImportResult data = importData(config.dataFiles(), config.format());
+    ImportResult data = importData(config.dataFiles(), config.format(), config.promptFormat());
     try (LanguageModel model =
             LanguageModel.load(
                 config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32);
@@ -303,8 +304,12 @@ public final class LoraPreferenceTrainer {
     }
   }
 
-  static ImportResult importData(List<Path> files, DatasetFormat format) {
-    return PreferenceImporter.builder().format(format).build().importFiles(files);
+  static ImportResult importData(List<Path> files, DatasetFormat format, PromptFormat prompts) {
+    return PreferenceImporter.builder()
+        .format(format)
+        .promptFormat(prompts)
+        .build()
+        .importFiles(files);
   }
 
   static ReferenceLogpsCache openCache(Path directory, String fingerprint) {

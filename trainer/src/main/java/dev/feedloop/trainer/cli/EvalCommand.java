@@ -46,6 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     return EvaluationConfig.builder()
         .dataFiles(data)
         .format(format)
+        .promptFormat(objective.promptFormat())
         .modelDirectory(model.model())
         .adapter(adapter)
         .loss(objective.lossConfig())

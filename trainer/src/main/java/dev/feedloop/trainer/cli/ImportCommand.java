@@ -9,6 +9,7 @@ import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.data.ImportResult;
 import dev.feedloop.trainer.data.ImportedRecords;
 import dev.feedloop.trainer.data.PreferenceImporter;
+import dev.feedloop.trainer.data.PromptFormat;
 import dev.feedloop.trainer.data.RecordDecision;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -53,6 +54,17 @@ final class ImportCommand implements Callable<Integer> {
           "auto, canonical, trl_standard, trl_conversational, hh_rlhf, ultrafeedback, kto_unpaired, "
               + "openai_preference, ranked (default: ${DEFAULT-VALUE}).")
   String format;
+
+  @Option(
+      names = "--prompt-format",
+      defaultValue = "chat",
+      description =
+          "How prompts given as plain text (TRL standard and UltraFeedback string prompts, kto_unpaired and "
+              + "ranked string prompts) will be trained: chat makes them a user turn for the model's chat "
+              + "template; raw keeps them as text to tokenize as is (written as one \"raw_text\" message), "
+              + "as TRL trains non-conversational data. Message lists and HH-RLHF transcripts stay "
+              + "conversations (default: ${DEFAULT-VALUE}).")
+  String promptFormat;
 
   @Option(
       names = "--strict",
@@ -115,6 +127,7 @@ final class ImportCommand implements Callable<Integer> {
     ImportResult result =
         PreferenceImporter.builder()
             .format(forced)
+            .promptFormat(PromptFormat.parse(promptFormat))
             .strict(strict)
             .limits(limits)
             .modelId(modelId)

@@ -1,5 +1,6 @@
 package dev.feedloop.trainer.cli;
 
+import dev.feedloop.trainer.data.PromptFormat;
 import dev.feedloop.trainer.data.TruncationConfig;
 import dev.feedloop.trainer.data.TruncationMode;
 import dev.feedloop.trainer.loss.LossConfig;
@@ -10,8 +11,8 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * Options shared by train and eval that define the objective: data format, loss, reference, lengths
- * and batch size (the model, device and seed come from the model module's {@link
+ * Options shared by train and eval that define the objective: data and prompt format, loss,
+ * reference, lengths and batch size (the model, device and seed come from the model module's {@link
  * dev.feedloop.model.cli.ModelOptions}).
  */
 final class ObjectiveOptions {
@@ -20,6 +21,17 @@ final class ObjectiveOptions {
       defaultValue = "auto",
       description = "Data format, or auto (default: ${DEFAULT-VALUE}).")
   String format;
+
+  @Option(
+      names = "--prompt-format",
+      defaultValue = "chat",
+      description =
+          "How prompts given as plain text (TRL standard and UltraFeedback string prompts, kto_unpaired and "
+              + "ranked string prompts) are tokenized: chat wraps them as a user turn in the model's chat "
+              + "template; raw tokenizes the text as is and the answer follows it directly, ending with the "
+              + "eos token, as TRL trains non-conversational data. Message lists and HH-RLHF transcripts "
+              + "always use the chat template (default: ${DEFAULT-VALUE}).")
+  String promptFormat;
 
   @Option(
       names = "--loss",
@@ -105,6 +117,10 @@ final class ObjectiveOptions {
       defaultValue = "8",
       description = "Records per micro-batch (default: ${DEFAULT-VALUE}).")
   int batchSize;
+
+  PromptFormat promptFormat() {
+    return PromptFormat.parse(promptFormat);
+  }
 
   LossConfig lossConfig() {
     List<LossTerm> terms = losses.stream().map(LossTerm::parse).toList();

@@ -149,6 +149,7 @@ final class TrainCommand implements Callable<Integer> {
     return TrainingConfig.builder()
         .dataFiles(data)
         .format(format)
+        .promptFormat(objective.promptFormat())
         .modelDirectory(model.model())
         .outputDirectory(output)
         .loss(objective.lossConfig())

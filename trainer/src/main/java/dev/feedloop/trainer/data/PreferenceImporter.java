@@ -45,6 +45,7 @@ public final class PreferenceImporter {
   private static final Pattern GSON_LINE = Pattern.compile("line (\\d+)");
 
   private final DatasetFormat forcedFormat;
+  private final PromptFormat promptFormat;
   private final boolean strict;
   private final TrainingRecordValidator validator;
   private final String modelId;
@@ -52,6 +53,7 @@ public final class PreferenceImporter {
 
   private PreferenceImporter(Builder builder) {
     this.forcedFormat = builder.format;
+    this.promptFormat = builder.promptFormat;
     this.strict = builder.strict;
     this.validator = new TrainingRecordValidator(builder.limits);
     this.modelId = builder.modelId;
@@ -170,7 +172,7 @@ public final class PreferenceImporter {
     }
     ParsedRecords parsed;
     try {
-      parsed = RecordParser.parse(record, state.format, accumulator.records);
+      parsed = RecordParser.parse(record, state.format, promptFormat, accumulator.records);
     } catch (MalformedRecordException e) {
       malformed(state, lineNumber, state.format.cliName() + ": " + e.getMessage(), accumulator);
       return;
@@ -275,6 +277,7 @@ public final class PreferenceImporter {
   /** Import settings by name; every one has a default. */
   public static final class Builder {
     private DatasetFormat format;
+    private PromptFormat promptFormat = PromptFormat.CHAT;
     private boolean strict;
     private RecordLimits limits = RecordLimits.defaults();
     private String modelId = ImportedRecords.DEFAULT_MODEL_ID;
@@ -285,6 +288,15 @@ public final class PreferenceImporter {
     /** The format of every file; null (the default) detects it per file. */
     public Builder format(DatasetFormat value) {
       this.format = value;
+      return this;
+    }
+
+    /**
+     * How prompts given as plain text are trained (default: {@link PromptFormat#CHAT}, through the
+     * chat template).
+     */
+    public Builder promptFormat(PromptFormat value) {
+      this.promptFormat = Objects.requireNonNull(value, "promptFormat");
       return this;
     }
 

@@ -18,22 +18,23 @@ import java.util.Optional;
 /**
  * Turns one JSON record of a given format into the loop's training records, or throws {@link
  * MalformedRecordException}. Fields that a format does not carry (ids, prompt hash, model id,
- * creation time) come from the {@link ImportedRecords} the import made for this run.
+ * creation time) come from the {@link ImportedRecords} the import made for this run; a prompt given
+ * as plain text becomes a chat turn or a raw prompt as the {@link PromptFormat} says.
  */
 public final class RecordParser {
   private RecordParser() {}
 
   public static ParsedRecords parse(
-      JsonObject record, DatasetFormat format, ImportedRecords records) {
+      JsonObject record, DatasetFormat format, PromptFormat promptFormat, ImportedRecords records) {
     return switch (format) {
       case CANONICAL -> canonical(record, records);
-      case TRL_STANDARD -> trlStandard(record, records);
+      case TRL_STANDARD -> trlStandard(record, promptFormat, records);
       case TRL_CONVERSATIONAL -> conversational(record, records);
-      case ULTRAFEEDBACK -> ultraFeedback(record, records);
+      case ULTRAFEEDBACK -> ultraFeedback(record, promptFormat, records);
       case HH_RLHF -> hhRlhf(record, records);
-      case KTO_UNPAIRED -> ktoUnpaired(record, records);
+      case KTO_UNPAIRED -> ktoUnpaired(record, promptFormat, records);
       case OPENAI_PREFERENCE -> openAiPreference(record, records);
-      case RANKED -> ranked(record, records);
+      case RANKED -> ranked(record, promptFormat, records);
     };
   }
 
@@ -43,7 +44,7 @@ public final class RecordParser {
    */
   private static ParsedRecords canonical(JsonObject record, ImportedRecords records) {
     String kind = string(record, "kind");
-    List<ChatMessage> prompt = messages(required(record, "prompt"), "prompt");
+    List<ChatMessage> prompt = canonicalPrompt(required(record, "prompt"));
     double weight = weight(record);
     return switch (kind) {
       case "pair" -> {
@@ -82,12 +83,29 @@ public final class RecordParser {
     };
   }
 
-  private static ParsedRecords trlStandard(JsonObject record, ImportedRecords records) {
+  /**
+   * A raw prompt (one {@link PromptFormat#RAW_TEXT_ROLE} message, as {@code import --prompt-format
+   * raw} writes it) or a conversation.
+   */
+  private static List<ChatMessage> canonicalPrompt(JsonElement prompt) {
+    if (prompt.isJsonArray() && prompt.getAsJsonArray().size() == 1) {
+      JsonElement only = prompt.getAsJsonArray().get(0);
+      if (only.isJsonObject()
+          && only.getAsJsonObject().has("role")
+          && PromptFormat.RAW_TEXT_ROLE.equals(only.getAsJsonObject().get("role").getAsString())) {
+        return PromptFormat.RAW.prompt(content(only.getAsJsonObject().get("content"), "prompt"));
+      }
+    }
+    return messages(prompt, "prompt");
+  }
+
+  private static ParsedRecords trlStandard(
+      JsonObject record, PromptFormat promptFormat, ImportedRecords records) {
     String chosen = string(record, "chosen");
     String rejected = string(record, "rejected");
     if (record.has("prompt")) {
       return ParsedRecords.pair(
-          records.pair(List.of(ChatMessages.user(string(record, "prompt"))), chosen, rejected));
+          records.pair(promptFormat.prompt(string(record, "prompt")), chosen, rejected));
     }
     // implicit prompt: the longest shared prefix ending at whitespace
     int shared = 0;
@@ -103,9 +121,19 @@ public final class RecordParser {
       throw new MalformedRecordException(
           "no prompt field and no shared prefix between chosen and rejected");
     }
+    if (promptFormat == PromptFormat.RAW) {
+      // raw text is trained as written: the whitespace before the answers starts the answers, so
+      // prompt + answer is the original text (and byte-level BPE reads " word" as one token)
+      String prompt = chosen.substring(0, cut).stripTrailing();
+      return ParsedRecords.pair(
+          records.pair(
+              PromptFormat.RAW.prompt(prompt),
+              chosen.substring(prompt.length()),
+              rejected.substring(prompt.length())));
+    }
     return ParsedRecords.pair(
         records.pair(
-            List.of(ChatMessages.user(chosen.substring(0, cut).strip())),
+            PromptFormat.CHAT.prompt(chosen.substring(0, cut).strip()),
             chosen.substring(cut),
             rejected.substring(cut)));
   }
@@ -135,11 +163,12 @@ public final class RecordParser {
    * as the user turn (its string "prompt" is then ignored), or plain-text answers under a string
    * prompt. Its scores are not kept: the pair already says which answer won.
    */
-  private static ParsedRecords ultraFeedback(JsonObject record, ImportedRecords records) {
+  private static ParsedRecords ultraFeedback(
+      JsonObject record, PromptFormat promptFormat, ImportedRecords records) {
     if (required(record, "chosen").isJsonArray()) {
       return conversational(record, records);
     }
-    return trlStandard(record, records);
+    return trlStandard(record, promptFormat, records);
   }
 
   private static ParsedRecords hhRlhf(JsonObject record, ImportedRecords records) {
@@ -158,12 +187,13 @@ public final class RecordParser {
         records.pair(prompt, last(chosen).getContent(), last(rejected).getContent()));
   }
 
-  private static ParsedRecords ktoUnpaired(JsonObject record, ImportedRecords records) {
+  private static ParsedRecords ktoUnpaired(
+      JsonObject record, PromptFormat promptFormat, ImportedRecords records) {
     JsonElement label = required(record, "label");
     if (!label.isJsonPrimitive() || !label.getAsJsonPrimitive().isBoolean()) {
       throw new MalformedRecordException("label must be true or false");
     }
-    List<ChatMessage> prompt = promptOf(required(record, "prompt"));
+    List<ChatMessage> prompt = promptOf(required(record, "prompt"), promptFormat);
     JsonElement completion = required(record, "completion");
     String text =
         completion.isJsonArray()
@@ -188,8 +218,9 @@ public final class RecordParser {
     return ParsedRecords.pair(records.pair(prompt, preferred, nonPreferred));
   }
 
-  private static ParsedRecords ranked(JsonObject record, ImportedRecords records) {
-    List<ChatMessage> prompt = promptOf(required(record, "prompt"));
+  private static ParsedRecords ranked(
+      JsonObject record, PromptFormat promptFormat, ImportedRecords records) {
+    List<ChatMessage> prompt = promptOf(required(record, "prompt"), promptFormat);
     JsonElement answersElement =
         record.has("completions") ? record.get("completions") : record.get("responses");
     if (!answersElement.isJsonArray()) {
@@ -226,10 +257,10 @@ public final class RecordParser {
 
   // ---- helpers ----
 
-  private static List<ChatMessage> promptOf(JsonElement prompt) {
+  private static List<ChatMessage> promptOf(JsonElement prompt, PromptFormat promptFormat) {
     return prompt.isJsonArray()
         ? messages(prompt, "prompt")
-        : List.of(ChatMessages.user(stringValue(prompt, "prompt")));
+        : promptFormat.prompt(stringValue(prompt, "prompt"));
   }
 
   private static int sharedPrefix(List<ChatMessage> first, List<ChatMessage> second) {
@@ -276,6 +307,14 @@ public final class RecordParser {
     JsonObject object = message.getAsJsonObject();
     if (!object.has("role") || !object.get("role").isJsonPrimitive()) {
       throw new MalformedRecordException(field + " holds a message without role");
+    }
+    if (PromptFormat.RAW_TEXT_ROLE.equals(object.get("role").getAsString())) {
+      // a conversation containing it would be rendered through the chat template as a turn
+      throw new MalformedRecordException(
+          field
+              + " holds a "
+              + PromptFormat.RAW_TEXT_ROLE
+              + " message, which only a canonical prompt of that one message may be");
     }
     return ChatMessages.of(object.get("role").getAsString(), content(object.get("content"), field));
   }

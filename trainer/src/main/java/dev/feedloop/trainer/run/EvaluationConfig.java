@@ -1,6 +1,7 @@
 package dev.feedloop.trainer.run;
 
 import dev.feedloop.trainer.data.DatasetFormat;
+import dev.feedloop.trainer.data.PromptFormat;
 import dev.feedloop.trainer.data.TruncationConfig;
 import dev.feedloop.trainer.loss.LossConfig;
 import dev.feedloop.trainer.loss.LossType;
@@ -14,6 +15,9 @@ import java.util.List;
  * <p>{@code dataFiles}: preference data in any importable format (required).
  *
  * <p>{@code format}: the data format; null (the default) detects it.
+ *
+ * <p>{@code promptFormat}: how prompts given as plain text are tokenized: through the chat template
+ * (the default) or raw, as TRL trains non-conversational data (see {@link PromptFormat}).
  *
  * <p>{@code modelDirectory}: a Hugging Face model directory, the base model (required).
  *
@@ -41,6 +45,7 @@ import java.util.List;
 public final class EvaluationConfig {
   private final List<Path> dataFiles;
   private final DatasetFormat format;
+  private final PromptFormat promptFormat;
   private final Path modelDirectory;
   private final Path adapter;
   private final LossConfig loss;
@@ -55,6 +60,7 @@ public final class EvaluationConfig {
   private EvaluationConfig(Builder builder) {
     this.dataFiles = builder.dataFiles == null ? List.of() : List.copyOf(builder.dataFiles);
     this.format = builder.format;
+    this.promptFormat = builder.promptFormat;
     this.modelDirectory = builder.modelDirectory;
     this.adapter = builder.adapter;
     this.loss = builder.loss;
@@ -97,6 +103,10 @@ public final class EvaluationConfig {
 
   public DatasetFormat format() {
     return format;
+  }
+
+  public PromptFormat promptFormat() {
+    return promptFormat;
   }
 
   public Path modelDirectory() {
@@ -143,6 +153,7 @@ public final class EvaluationConfig {
   public static final class Builder {
     private List<Path> dataFiles;
     private DatasetFormat format = null;
+    private PromptFormat promptFormat = PromptFormat.CHAT;
     private Path modelDirectory;
     private Path adapter = null;
     private LossConfig loss = LossConfig.of(LossType.SIGMOID);
@@ -163,6 +174,11 @@ public final class EvaluationConfig {
 
     public Builder format(DatasetFormat format) {
       this.format = format;
+      return this;
+    }
+
+    public Builder promptFormat(PromptFormat promptFormat) {
+      this.promptFormat = java.util.Objects.requireNonNull(promptFormat, "promptFormat");
       return this;
     }
 

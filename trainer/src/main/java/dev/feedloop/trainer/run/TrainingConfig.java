@@ -2,6 +2,7 @@ package dev.feedloop.trainer.run;
 
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.trainer.data.DatasetFormat;
+import dev.feedloop.trainer.data.PromptFormat;
 import dev.feedloop.trainer.data.TruncationConfig;
 import dev.feedloop.trainer.data.TruncationMode;
 import dev.feedloop.trainer.loss.LossConfig;
@@ -19,6 +20,9 @@ import java.util.List;
  * <p>{@code dataFiles}: preference data in any importable format (required).
  *
  * <p>{@code format}: the data format; null (the default) detects it.
+ *
+ * <p>{@code promptFormat}: how prompts given as plain text are tokenized: through the chat template
+ * (the default) or raw, as TRL trains non-conversational data (see {@link PromptFormat}).
  *
  * <p>{@code modelDirectory}: a Hugging Face model directory, the base model (required).
  *
@@ -81,6 +85,7 @@ public final class TrainingConfig {
 
   private final List<Path> dataFiles;
   private final DatasetFormat format;
+  private final PromptFormat promptFormat;
   private final Path modelDirectory;
   private final Path outputDirectory;
   private final LossConfig loss;
@@ -108,6 +113,7 @@ public final class TrainingConfig {
   private TrainingConfig(Builder builder) {
     this.dataFiles = builder.dataFiles == null ? List.of() : List.copyOf(builder.dataFiles);
     this.format = builder.format;
+    this.promptFormat = builder.promptFormat;
     this.modelDirectory = builder.modelDirectory;
     this.outputDirectory = builder.outputDirectory;
     this.loss = builder.loss;
@@ -183,6 +189,10 @@ public final class TrainingConfig {
 
   public DatasetFormat format() {
     return format;
+  }
+
+  public PromptFormat promptFormat() {
+    return promptFormat;
   }
 
   public Path modelDirectory() {
@@ -281,6 +291,7 @@ public final class TrainingConfig {
   public static final class Builder {
     private List<Path> dataFiles;
     private DatasetFormat format = null;
+    private PromptFormat promptFormat = PromptFormat.CHAT;
     private Path modelDirectory;
     private Path outputDirectory;
     private LossConfig loss = LossConfig.of(LossType.SIGMOID);
@@ -314,6 +325,11 @@ public final class TrainingConfig {
 
     public Builder format(DatasetFormat format) {
       this.format = format;
+      return this;
+    }
+
+    public Builder promptFormat(PromptFormat promptFormat) {
+      this.promptFormat = java.util.Objects.requireNonNull(promptFormat, "promptFormat");
       return this;
     }
 

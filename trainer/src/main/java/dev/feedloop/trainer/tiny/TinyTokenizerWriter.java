@@ -116,9 +116,21 @@ public final class TinyTokenizerWriter {
     return byteLevel;
   }
 
+  /**
+   * The class transformers builds the tokenizer with. PreTrainedTokenizerFast takes tokenizer.json
+   * as written (GPT-2 byte-level pre-tokenization); a model-specific class such as Qwen2Tokenizer
+   * is rebuilt by transformers 5 with that model's own pre-tokenizer (Qwen2 splits digits), so "And
+   * 3+3?" would tokenize differently there than here.
+   */
+  static final String TOKENIZER_CLASS = "PreTrainedTokenizerFast";
+
+  /**
+   * Hugging Face tokenizer_config.json: the tokenizer class, the ChatML template, eos/pad and the
+   * special tokens at ids {@code firstSpecialId}.. (what AutoTokenizer and chat templating read).
+   */
   static JsonObject tokenizerConfig(int firstSpecialId) {
     JsonObject config = new JsonObject();
-    config.addProperty("tokenizer_class", "Qwen2Tokenizer");
+    config.addProperty("tokenizer_class", TOKENIZER_CLASS);
     config.addProperty("chat_template", ChatMl.TEMPLATE);
     config.add("bos_token", JsonNull.INSTANCE);
     config.addProperty("eos_token", ChatMl.IM_END);

@@ -135,7 +135,8 @@ class DpoOnTinyModelTest {
             + greedyBefore
             + "\ngreedy after: "
             + greedyAfter;
-    // measured: greedy 6% -> 100% Athene, sampled 20% -> 44%
+    // measured: greedy 8% -> 100% Athene, sampled 15% -> 59% (20% -> 44% while the candidates of
+    // a request shared their random streams)
     assertThat(greedyAfter.athene()).as(shares).isGreaterThanOrEqualTo(greedyBefore.athene() + 0.5);
     assertThat(greedyAfter.wellFormed()).as(shares).isGreaterThanOrEqualTo(0.85);
     assertThat(after.athene()).as(shares).isGreaterThanOrEqualTo(before.athene() + 0.15);

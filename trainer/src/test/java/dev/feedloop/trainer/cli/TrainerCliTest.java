@@ -311,7 +311,19 @@ class TrainerCliTest {
             "--lora-targets",
             "--reference",
             "--reference-adapter",
-            "--reference-cache");
+            "--reference-cache",
+            "--prompt-format");
+  }
+
+  @Test
+  void thePromptFormatIsAVisibleChoiceWithItsDefaultStated() {
+    for (String command : List.of("train", "eval", "import")) {
+      String help = run(command, "--help").out().replaceAll("\\s+", " ");
+      assertThat(help).as(command).contains("--prompt-format", "chat", "raw", "(default: chat)");
+    }
+    Outcome wrong = run("import", "--prompt-format", "jinja", "-o", "x.jsonl", "in.jsonl");
+    assertThat(wrong.exitCode()).isNotZero();
+    assertThat(wrong.err()).contains("jinja", "chat or raw");
   }
 
   @Test

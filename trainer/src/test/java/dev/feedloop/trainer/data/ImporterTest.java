@@ -520,4 +520,79 @@ class ImporterTest {
     assertThat(result.issues().get(0).detail()).contains("prompt_hash");
     assertThat(result.issues().get(1).detail()).contains("weight must be finite and positive");
   }
+
+  @Test
+  void plainTextPromptsFollowThePromptFormatWhileConversationsStayChats() throws IOException {
+    Path standard =
+        write(
+            "standard.jsonl",
+            "{\"prompt\": \"What is the capital of France?\", \"chosen\": \"Paris.\", \"rejected\": \"London, I think.\"}",
+            "{\"chosen\": \"Question: what is 2+2? Answer: 4\", \"rejected\": \"Question: what is 2+2? Answer: 5, or so\"}");
+    Path conversational =
+        write(
+            "conversational.jsonl",
+            "{\"prompt\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"chosen\": [{\"role\": \"assistant\", \"content\": \"Hello!\"}], \"rejected\": [{\"role\": \"assistant\", \"content\": \"Go away.\"}]}");
+    Path kto =
+        write(
+            "kto.jsonl",
+            "{\"prompt\": \"Tell me a joke.\", \"completion\": \"No.\", \"label\": false}");
+    ImportResult raw =
+        PreferenceImporter.builder()
+            .clock(CLOCK)
+            .promptFormat(PromptFormat.RAW)
+            .build()
+            .importFiles(List.of(standard, conversational, kto));
+    ImportResult chat = importAll(standard, conversational, kto);
+    assertThat(raw.issues()).isEmpty();
+
+    // a string prompt: the text itself, marked raw
+    PreferencePair explicit = raw.pairs().get(0);
+    assertThat(explicit.getPrompt())
+        .containsExactly(ChatMessages.of(PromptFormat.RAW_TEXT_ROLE, CAPITAL.get(0).getContent()));
+    assertThat(PromptFormat.rawText(explicit.getPrompt()))
+        .contains("What is the capital of France?");
+    assertThat(chat.pairs().get(0).getPrompt()).isEqualTo(CAPITAL);
+    assertThat(PromptFormat.rawText(CAPITAL)).isEmpty();
+    // different training inputs, so different prompts and hashes
+    assertThat(explicit.getPromptHash()).isNotEqualTo(chat.pairs().get(0).getPromptHash());
+
+    // an implicit prompt: raw keeps the text as written (prompt + answer = the original)
+    PreferencePair implicitRaw = raw.pairs().get(1);
+    String rawPrompt = PromptFormat.rawText(implicitRaw.getPrompt()).orElseThrow();
+    assertThat(rawPrompt).isEqualTo("Question: what is 2+2? Answer:");
+    assertThat(rawPrompt + implicitRaw.getChosen()).isEqualTo("Question: what is 2+2? Answer: 4");
+    assertThat(rawPrompt + implicitRaw.getRejected())
+        .isEqualTo("Question: what is 2+2? Answer: 5, or so");
+    PreferencePair implicitChat = chat.pairs().get(1);
+    assertThat(implicitChat.getPrompt())
+        .containsExactly(ChatMessages.user("Question: what is 2+2? Answer:"));
+    assertThat(implicitChat.getChosen()).isEqualTo("4");
+
+    // message lists are conversations in both formats; unpaired KTO string prompts go raw too
+    assertThat(raw.pairs().get(2).getPrompt()).containsExactly(ChatMessages.user("Hi"));
+    assertThat(raw.pairs().get(2)).isEqualTo(chat.pairs().get(2));
+    assertThat(PromptFormat.rawText(raw.unary().get(0).getPrompt())).contains("Tell me a joke.");
+    assertThat(chat.unary().get(0).getPrompt())
+        .containsExactly(ChatMessages.user("Tell me a joke."));
+
+    // canonical JSONL carries a raw prompt, so what `import --prompt-format raw` wrote trains raw
+    Path canonical = directory.resolve("canonical.jsonl");
+    CanonicalJsonl.write(canonical, raw.pairs(), raw.unary());
+    ImportResult again = importAll(canonical);
+    assertThat(again.issues()).isEmpty();
+    assertThat(again.pairs()).isEqualTo(raw.pairs());
+    assertThat(again.unary()).isEqualTo(raw.unary());
+  }
+
+  @Test
+  void aConversationCannotHoldTheRawTextRole() throws IOException {
+    Path smuggled =
+        write(
+            "smuggled.jsonl",
+            "{\"prompt\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"raw_text\", \"content\": \"Hi\"}], \"chosen\": [{\"role\": \"assistant\", \"content\": \"Hello!\"}], \"rejected\": [{\"role\": \"assistant\", \"content\": \"Go away.\"}]}");
+    ImportResult result = importAll(smuggled);
+    assertThat(result.pairs()).isEmpty();
+    assertThat(result.issues()).hasSize(1);
+    assertThat(result.issues().get(0).toString()).contains(PromptFormat.RAW_TEXT_ROLE);
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.feedloop.model.text.AddedTokens;
@@ -119,5 +120,76 @@ class TinyTokenizerTest {
     assertThat(rendered)
         .isEqualTo(
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  }
+
+  /**
+   * What transformers' AutoTokenizer reads from tokenizer_config.json: a class that takes
+   * tokenizer.json as it is, the special tokens where tokenizer.json has them, the chat template
+   * and a length limit the model can serve.
+   */
+  @Test
+  void theWriterWritesTransformersCompatibleMetadata() throws IOException {
+    TinyDataWriter.Written written = TinyDataWriter.write(directory, 5, 300, 600);
+    JsonObject config =
+        JsonParser.parseString(Files.readString(directory.resolve("tokenizer_config.json")))
+            .getAsJsonObject();
+    JsonObject tokenizerJson =
+        JsonParser.parseString(Files.readString(directory.resolve("tokenizer.json")))
+            .getAsJsonObject();
+
+    // the generic fast tokenizer: a model-specific class (Qwen2Tokenizer) would be rebuilt by
+    // transformers 5 with that model's pre-tokenizer instead of this GPT-2 byte-level one
+    assertThat(config.get("tokenizer_class").getAsString()).isEqualTo("PreTrainedTokenizerFast");
+    assertThat(tokenizerJson.getAsJsonObject("pre_tokenizer").get("type").getAsString())
+        .isEqualTo("ByteLevel");
+    assertThat(config.get("add_prefix_space").getAsBoolean())
+        .isEqualTo(
+            tokenizerJson.getAsJsonObject("pre_tokenizer").get("add_prefix_space").getAsBoolean());
+
+    assertThat(config.get("chat_template").getAsString()).isEqualTo(ChatMl.TEMPLATE);
+    assertThat(config.get("eos_token").getAsString()).isEqualTo(ChatMl.IM_END);
+    assertThat(config.get("pad_token").getAsString()).isEqualTo(ChatMl.END_OF_TEXT);
+    assertThat(config.get("bos_token").isJsonNull()).isTrue();
+    assertThat(config.get("unk_token").isJsonNull()).isTrue();
+    assertThat(config.get("model_max_length").getAsInt()).isEqualTo(512);
+    assertThat(config.get("split_special_tokens").getAsBoolean()).isFalse();
+    assertThat(config.getAsJsonArray("additional_special_tokens"))
+        .extracting(JsonElement::getAsString)
+        .containsExactly(ChatMl.IM_START, ChatMl.IM_END);
+
+    // every special token is declared alike in both files, at the id tokenizer.json gives it
+    JsonObject decoder = config.getAsJsonObject("added_tokens_decoder");
+    assertThat(decoder.size()).isEqualTo(ChatMl.SPECIAL_TOKENS.size());
+    for (JsonElement element : tokenizerJson.getAsJsonArray("added_tokens")) {
+      JsonObject added = element.getAsJsonObject().deepCopy();
+      String id = added.remove("id").getAsString();
+      assertThat(decoder.getAsJsonObject(id)).as(id).isEqualTo(added);
+      assertThat(added.get("special").getAsBoolean()).isTrue();
+      assertThat(
+              tokenizerJson
+                  .getAsJsonObject("model")
+                  .getAsJsonObject("vocab")
+                  .get(added.get("content").getAsString())
+                  .getAsString())
+          .isEqualTo(id);
+    }
+    assertThat(
+            decoder
+                .getAsJsonObject(String.valueOf(written.vocabularySize() - 1))
+                .get("content")
+                .getAsString())
+        .isEqualTo(ChatMl.IM_END);
+
+    // the shipped model declares the same class, and its length limit fits its positions
+    JsonObject shipped =
+        JsonParser.parseString(
+                Files.readString(ShippedModel.directory().resolve("tokenizer_config.json")))
+            .getAsJsonObject();
+    JsonObject shippedModel =
+        JsonParser.parseString(Files.readString(ShippedModel.directory().resolve("config.json")))
+            .getAsJsonObject();
+    assertThat(shipped.get("tokenizer_class").getAsString()).isEqualTo("PreTrainedTokenizerFast");
+    assertThat(shipped.get("model_max_length").getAsInt())
+        .isLessThanOrEqualTo(shippedModel.get("max_position_embeddings").getAsInt());
   }
 }
