@@ -3,6 +3,10 @@ package dev.feedloop.schemas;
 /**
  * Factories for {@link ChatMessage}, the one chat-turn type of the loop: serving logs it, the
  * topology and the trainer read it, the model renders it through its chat template.
+ *
+ * <p>Roles are those of the OpenAI chat API (system, user, assistant, tool), plus one the trainer
+ * writes for data imported with {@code --prompt-format raw}: a prompt of exactly one {@code
+ * raw_text} message is plain text that is tokenized as is, without the chat template.
  */
 public final class ChatMessages {
 
