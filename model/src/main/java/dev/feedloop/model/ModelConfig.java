@@ -129,49 +129,6 @@ public record ModelConfig(
     }
   }
 
-  /**
-   * Every layer attending to the whole context: the argument list from before sliding windows, kept
-   * for callers written against it (the trainer's tiny-model recipe); new code names its fields
-   * with {@link #builder()}.
-   */
-  public ModelConfig(
-      String architecture,
-      int vocabSize,
-      int hiddenSize,
-      int intermediateSize,
-      int numLayers,
-      int numHeads,
-      int numKvHeads,
-      int headDim,
-      double rmsNormEps,
-      double ropeTheta,
-      RopeScaling ropeScaling,
-      int maxPositionEmbeddings,
-      boolean tieWordEmbeddings,
-      boolean attentionBias,
-      Integer bosTokenId,
-      List<Integer> eosTokenIds) {
-    this(
-        architecture,
-        vocabSize,
-        hiddenSize,
-        intermediateSize,
-        numLayers,
-        numHeads,
-        numKvHeads,
-        headDim,
-        rmsNormEps,
-        ropeTheta,
-        ropeScaling,
-        maxPositionEmbeddings,
-        tieWordEmbeddings,
-        attentionBias,
-        bosTokenId,
-        eosTokenIds,
-        null,
-        null);
-  }
-
   /** How many query heads share one key/value head (grouped-query attention). */
   public int queriesPerKv() {
     return numHeads / numKvHeads;

@@ -120,23 +120,20 @@ public final class TinyModelTrainer {
             - 1; // special tokens follow the learned ones: <|endoftext|>, <|im_start|>, <|im_end|>
     int endOfText = vocabulary - 3;
     ModelConfig config =
-        new ModelConfig(
-            "LlamaForCausalLM",
-            vocabulary,
-            recipe.hiddenSize(),
-            recipe.intermediateSize(),
-            recipe.layers(),
-            recipe.heads(),
-            recipe.kvHeads(),
-            recipe.hiddenSize() / recipe.heads(),
-            1e-5,
-            10000.0,
-            null,
-            512,
-            true,
-            false,
-            null,
-            List.of(imEnd, endOfText));
+        ModelConfig.builder()
+            .vocabSize(vocabulary)
+            .hiddenSize(recipe.hiddenSize())
+            .intermediateSize(recipe.intermediateSize())
+            .numLayers(recipe.layers())
+            .numHeads(recipe.heads())
+            .numKvHeads(recipe.kvHeads())
+            .headDim(recipe.hiddenSize() / recipe.heads())
+            .rmsNormEps(1e-5)
+            .ropeTheta(10000.0)
+            .maxPositionEmbeddings(512)
+            .tieWordEmbeddings(true)
+            .eosTokenIds(List.of(imEnd, endOfText))
+            .build();
     config.write(output.resolve("config.json"));
     writeGenerationConfig(output.resolve("generation_config.json"), imEnd, endOfText);
     // random initial weights on disk, so that the model loads through the same path as any
