@@ -1,0 +1,98 @@
+package dev.feedloop.serving.events;
+
+import dev.feedloop.schemas.EventSerde;
+import dev.feedloop.schemas.FeedbackReceived;
+import dev.feedloop.schemas.GenerationLogged;
+import dev.feedloop.schemas.kafka.TopicKeys;
+import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.serving.ServingSettings;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the replica's events to Kafka as Avro, keyed by {@link TopicKeys}: generations without
+ * holding up the chat answer, feedback only as far as Kafka's acknowledgement.
+ */
+@Singleton
+public final class EventLog {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
+
+  private final KafkaProducer<String, byte[]> producer;
+  private final TopicNames topics;
+  private final EventSerde<GenerationLogged> generations = EventSerde.of(GenerationLogged.class);
+  private final EventSerde<FeedbackReceived> feedback = EventSerde.of(FeedbackReceived.class);
+  private final AtomicLong lostGenerations = new AtomicLong();
+
+  public EventLog(KafkaProducer<String, byte[]> producer, ServingSettings settings) {
+    this.producer = producer;
+    this.topics = settings.topics();
+  }
+
+  /**
+   * Sends a generation without waiting: the producer retries (idempotently) within its buffer; a
+   * generation Kafka finally refuses is logged and counted in {@link #lostGenerations()}.
+   */
+  public void logGeneration(GenerationLogged generation) {
+    String topic = topics.generations();
+    producer.send(
+        new ProducerRecord<>(
+            topic,
+            null,
+            generation.getCreatedAt().toEpochMilli(),
+            TopicKeys.of(generation),
+            generations.serialize(topic, generation)),
+        (metadata, error) -> {
+          if (error != null) {
+            lostGenerations.incrementAndGet();
+            LOG.error(
+                "Generation {} was not logged to {}: {}",
+                generation.getGenerationId(),
+                topic,
+                error.toString());
+          }
+        });
+  }
+
+  /**
+   * Sends feedback and returns only once Kafka acknowledged it (acks=all).
+   *
+   * @throws EventNotAcknowledgedException when Kafka refused it or did not answer within {@code
+   *     timeout}
+   */
+  public void logFeedbackDurably(FeedbackReceived event, Duration timeout)
+      throws EventNotAcknowledgedException {
+    String topic = topics.feedback();
+    try {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  topic,
+                  null,
+                  event.getReceivedAt().toEpochMilli(),
+                  TopicKeys.of(event),
+                  feedback.serialize(topic, event)))
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EventNotAcknowledgedException("interrupted while waiting for Kafka", e);
+    } catch (ExecutionException e) {
+      throw new EventNotAcknowledgedException("Kafka refused the event: " + e.getCause(), e);
+    } catch (TimeoutException e) {
+      throw new EventNotAcknowledgedException("Kafka did not acknowledge within " + timeout, e);
+    }
+  }
+
+  /** Generations Kafka finally refused since start. */
+  public long lostGenerations() {
+    return lostGenerations.get();
+  }
+}
