@@ -190,6 +190,26 @@ class ServingApiTest implements TestPropertyProvider {
   }
 
   @Test
+  void aUserCannotJudgeAnotherUsersGeneration() {
+    Map<String, Object> request = new HashMap<>(chatRequest("Hello!"));
+    request.put("user", "owner");
+    String generation = generationIds(post("/v1/chat/completions", request)).get(0);
+
+    HttpClientResponseException refused =
+        refused(
+            "/v1/feedback",
+            Map.of("generation_id", generation, "kind", "thumbs_down", "user_id", "intruder"));
+
+    assertThat(refused.getStatus().getCode()).isEqualTo(HttpStatus.FORBIDDEN.getCode());
+    assertThat(error(refused)).containsEntry("param", "user_id");
+    HttpResponse<String> owner =
+        exchange(
+            "/v1/feedback",
+            Map.of("generation_id", generation, "kind", "thumbs_down", "user_id", "owner"));
+    assertThat(owner.status().getCode()).isEqualTo(HttpStatus.ACCEPTED.getCode());
+  }
+
+  @Test
   void aChoiceAcrossDifferentPromptsConflicts() {
     String first = generationIds(post("/v1/chat/completions", chatRequest("Hello!"))).get(0);
     String second =

@@ -24,6 +24,11 @@ public final class ApiException extends RuntimeException {
         HttpStatus.BAD_REQUEST, "invalid_request_error", param, "invalid_value", message);
   }
 
+  /** 403: the caller may not act on what the named field refers to. */
+  public static ApiException forbidden(String param, String message) {
+    return new ApiException(HttpStatus.FORBIDDEN, "permission_error", param, "forbidden", message);
+  }
+
   /** 404: the named field refers to something this replica does not know. */
   public static ApiException notFound(String param, String message) {
     return new ApiException(

@@ -42,6 +42,7 @@ public final class FeedbackService {
                 () ->
                     ApiException.notFound(
                         "generation_id", "unknown generation " + request.generationId()));
+    checkOwner(request, generation);
     checkKindFields(kind, request, generation);
 
     String feedbackId = UUID.randomUUID().toString();
@@ -62,6 +63,16 @@ public final class FeedbackService {
       throw ApiException.unavailable("feedback was not recorded, retry: " + e.getMessage());
     }
     return new FeedbackAccepted(feedbackId, generation.generationId(), "accepted");
+  }
+
+  /** When both name a user, only the user who asked may judge the answer. */
+  private static void checkOwner(
+      FeedbackRequest request, GenerationIndex.RecentGeneration generation) {
+    if (request.userId() != null
+        && generation.userId() != null
+        && !request.userId().equals(generation.userId())) {
+      throw ApiException.forbidden("user_id", "the generation belongs to another user");
+    }
   }
 
   /** A choice names a rival of the same prompt; an edit carries its text; others carry neither. */
