@@ -4,6 +4,7 @@ import dev.feedloop.model.LanguageModel;
 import dev.feedloop.schemas.kafka.KafkaClientSettings;
 import dev.feedloop.schemas.kafka.TopicNames;
 import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
@@ -53,7 +54,8 @@ public class ServingFactory {
         .build();
   }
 
-  @Singleton
+  /** Loaded while the context starts (@Context), so no request waits for it. */
+  @Context
   @Bean(preDestroy = "close")
   LanguageModel languageModel(ServingSettings settings) {
     try {

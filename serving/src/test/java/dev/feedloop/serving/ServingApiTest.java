@@ -180,6 +180,22 @@ class ServingApiTest implements TestPropertyProvider {
   }
 
   @Test
+  void healthAndPrometheusMetricsAreServed() {
+    String generation = generationIds(post("/v1/chat/completions", chatRequest("Hi"))).get(0);
+    exchange("/v1/feedback", Map.of("generation_id", generation, "kind", "retract"));
+
+    String health = http.toBlocking().retrieve(HttpRequest.GET("/health/readiness"));
+    assertThat(parse(health)).containsEntry("status", "UP");
+    String metrics = http.toBlocking().retrieve(HttpRequest.GET("/prometheus"));
+    assertThat(metrics)
+        .contains("feedloop_feedback_accepted_total{kind=\"retract\"}")
+        .contains("feedloop_generation_seconds_count")
+        .contains("feedloop_completion_tokens_total")
+        .contains("feedloop_generations_unlogged")
+        .contains("http_server_requests_seconds_count");
+  }
+
+  @Test
   void feedbackOnAnUnknownGenerationIsNotFound() {
     HttpClientResponseException refused =
         refused(

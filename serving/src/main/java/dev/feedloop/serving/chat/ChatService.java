@@ -15,11 +15,15 @@ import dev.feedloop.serving.api.ChatCompletionResponse;
 import dev.feedloop.serving.api.ChatMessageBody;
 import dev.feedloop.serving.events.EventLog;
 import dev.feedloop.serving.feedback.GenerationIndex;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Answers chat requests with the served model and logs every candidate as a GenerationLogged event
@@ -36,18 +40,29 @@ public final class ChatService {
   private final EventLog events;
   private final GenerationIndex index;
   private final ServingSettings settings;
+  private final Timer generationTime;
+  private final Counter completionTokenCount;
 
   public ChatService(
       LanguageModel model,
       GenerationWorker worker,
       EventLog events,
       GenerationIndex index,
-      ServingSettings settings) {
+      ServingSettings settings,
+      MeterRegistry meters) {
     this.model = model;
     this.worker = worker;
     this.events = events;
     this.index = index;
     this.settings = settings;
+    this.generationTime =
+        Timer.builder("feedloop.generation")
+            .description("time from a request's arrival to its last candidate, queueing included")
+            .register(meters);
+    this.completionTokenCount =
+        Counter.builder("feedloop.completion.tokens")
+            .description("completion tokens generated, every candidate counted")
+            .register(meters);
   }
 
   /** The candidates of one request, as generated. */
@@ -77,7 +92,9 @@ public final class ChatService {
             request.seed(),
             stopSequences(request.stop()),
             candidates);
+    long arrived = System.nanoTime();
     Generated generated = worker.run(() -> generate(prompt, params));
+    generationTime.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
 
     String requestId = "chatcmpl-" + UUID.randomUUID();
     Instant created = Instant.now();
@@ -118,6 +135,7 @@ public final class ChatService {
               generationId,
               null));
     }
+    completionTokenCount.increment(completionTokens);
     return new ChatCompletionResponse(
         requestId,
         ChatCompletionResponse.OBJECT,

@@ -6,6 +6,8 @@ import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.kafka.TopicKeys;
 import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.serving.ServingSettings;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -32,9 +34,13 @@ public final class EventLog {
   private final EventSerde<FeedbackReceived> feedback = EventSerde.of(FeedbackReceived.class);
   private final AtomicLong lostGenerations = new AtomicLong();
 
-  public EventLog(KafkaProducer<String, byte[]> producer, ServingSettings settings) {
+  public EventLog(
+      KafkaProducer<String, byte[]> producer, ServingSettings settings, MeterRegistry meters) {
     this.producer = producer;
     this.topics = settings.topics();
+    Gauge.builder("feedloop.generations.unlogged", lostGenerations, AtomicLong::get)
+        .description("generations Kafka finally refused: answered, but missing from the topic")
+        .register(meters);
   }
 
   /**

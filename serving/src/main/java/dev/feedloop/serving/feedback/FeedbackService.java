@@ -8,6 +8,7 @@ import dev.feedloop.serving.api.FeedbackAccepted;
 import dev.feedloop.serving.api.FeedbackRequest;
 import dev.feedloop.serving.events.EventLog;
 import dev.feedloop.serving.events.EventNotAcknowledgedException;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.Locale;
@@ -27,10 +28,14 @@ public final class FeedbackService {
   private final EventLog events;
   private final ServingSettings settings;
 
-  public FeedbackService(GenerationIndex index, EventLog events, ServingSettings settings) {
+  private final MeterRegistry meters;
+
+  public FeedbackService(
+      GenerationIndex index, EventLog events, ServingSettings settings, MeterRegistry meters) {
     this.index = index;
     this.events = events;
     this.settings = settings;
+    this.meters = meters;
   }
 
   public FeedbackAccepted submit(FeedbackRequest request) {
@@ -62,6 +67,9 @@ public final class FeedbackService {
     } catch (EventNotAcknowledgedException e) {
       throw ApiException.unavailable("feedback was not recorded, retry: " + e.getMessage());
     }
+    meters
+        .counter("feedloop.feedback.accepted", "kind", kind.name().toLowerCase(Locale.ROOT))
+        .increment();
     return new FeedbackAccepted(feedbackId, generation.generationId(), "accepted");
   }
 
