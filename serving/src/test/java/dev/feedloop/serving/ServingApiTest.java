@@ -26,10 +26,15 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -177,6 +182,41 @@ class ServingApiTest implements TestPropertyProvider {
     assertThat(byKind.get(FeedbackKind.CHOICE).getOtherGenerationId()).isEqualTo(ids.get(0));
     assertThat(byKind.get(FeedbackKind.CHOICE).getComment()).isEqualTo("shorter");
     assertThat(byKind.get(FeedbackKind.EDIT).getEditedText()).isEqualTo("Tuesday.");
+  }
+
+  @Test
+  void modelsListTheServedModel() {
+    Map<String, Object> models = parse(http.toBlocking().retrieve(HttpRequest.GET("/v1/models")));
+    assertThat(models).containsEntry("object", "list");
+    assertThat(list(models.get("data")))
+        .singleElement()
+        .satisfies(
+            model -> {
+              assertThat(model).containsEntry("id", "tiny-chat");
+              assertThat(model).containsEntry("object", "model");
+            });
+  }
+
+  @Test
+  void concurrentRequestsAreAllAnswered() throws Exception {
+    int clients = 4;
+    ExecutorService callers = Executors.newFixedThreadPool(clients);
+    try {
+      List<Future<Map<String, Object>>> answers = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        String question = "What is " + i + " plus 1?";
+        answers.add(callers.submit(() -> post("/v1/chat/completions", chatRequest(question))));
+      }
+      Set<String> ids = new HashSet<>();
+      for (Future<Map<String, Object>> answer : answers) {
+        Map<String, Object> response = answer.get(60, TimeUnit.SECONDS);
+        assertThat(list(response.get("choices"))).hasSize(1);
+        ids.add((String) response.get("id"));
+      }
+      assertThat(ids).hasSize(clients);
+    } finally {
+      callers.shutdownNow();
+    }
   }
 
   @Test
