@@ -8,9 +8,14 @@ import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.serving.ServingSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,6 +39,23 @@ public final class EventLog {
   private final EventSerde<FeedbackReceived> feedback = EventSerde.of(FeedbackReceived.class);
   private final AtomicLong lostGenerations = new AtomicLong();
 
+  /** Generations that may wait for Kafka before new ones are dropped. */
+  static final int PENDING_GENERATIONS = 10_000;
+
+  private final ExecutorService sender =
+      new ThreadPoolExecutor(
+          1,
+          1,
+          0,
+          TimeUnit.MILLISECONDS,
+          new ArrayBlockingQueue<>(PENDING_GENERATIONS),
+          runnable -> {
+            Thread thread = new Thread(runnable, "generation-log-sender");
+            thread.setDaemon(true);
+            return thread;
+          },
+          new ThreadPoolExecutor.AbortPolicy());
+
   public EventLog(
       KafkaProducer<String, byte[]> producer, ServingSettings settings, MeterRegistry meters) {
     this.producer = producer;
@@ -44,10 +66,25 @@ public final class EventLog {
   }
 
   /**
-   * Sends a generation without waiting: the producer retries (idempotently) within its buffer; a
-   * generation Kafka finally refuses is logged and counted in {@link #lostGenerations()}.
+   * Sends a generation without holding up the answer: a sender thread hands it to the producer,
+   * which retries (idempotently) within its buffer. While Kafka is unreachable the producer blocks
+   * that thread, not the request; generations then wait in a queue of {@link #PENDING_GENERATIONS}
+   * and beyond it are dropped. Dropped and finally refused generations are logged and counted in
+   * {@link #lostGenerations()}.
    */
   public void logGeneration(GenerationLogged generation) {
+    try {
+      sender.execute(() -> send(generation));
+    } catch (RejectedExecutionException full) {
+      lostGenerations.incrementAndGet();
+      LOG.error(
+          "Generation {} was dropped: {} generations already wait for Kafka",
+          generation.getGenerationId(),
+          PENDING_GENERATIONS);
+    }
+  }
+
+  private void send(GenerationLogged generation) {
     String topic = topics.generations();
     producer.send(
         new ProducerRecord<>(
@@ -97,7 +134,14 @@ public final class EventLog {
     }
   }
 
-  /** Generations Kafka finally refused since start. */
+  /** Lets queued generations reach the producer before it closes. */
+  @PreDestroy
+  void drain() throws InterruptedException {
+    sender.shutdown();
+    sender.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  /** Generations dropped or finally refused by Kafka since start. */
   public long lostGenerations() {
     return lostGenerations.get();
   }
