@@ -83,6 +83,10 @@ public class ServingFactory {
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    // send() waits this long for cluster metadata: bounded by the feedback timeout, so feedback is
+    // refused (503) in time when the cluster is unreachable
+    config.put(
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.feedbackAcknowledgeTimeout().toMillis());
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "feedloop-serving-" + settings.modelId());
     return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
   }

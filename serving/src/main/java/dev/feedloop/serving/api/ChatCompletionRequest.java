@@ -26,7 +26,10 @@ public record ChatCompletionRequest(
     @NotNull @NotEmpty @Size(max = 64) List<@Valid @NotNull ChatMessageBody> messages,
     @NotBlank String model,
     @Nullable @DecimalMin("0") @DecimalMax("2") Double temperature,
-    @JsonProperty("top_p") @Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax("1")
+    @JsonProperty("top_p")
+        @Nullable
+        @DecimalMin(value = "0", inclusive = false, message = "must be greater than 0")
+        @DecimalMax("1")
         Double topP,
     @JsonProperty("max_tokens") @Nullable @Min(1) Integer maxTokens,
     @JsonProperty("max_completion_tokens") @Nullable @Min(1) Integer maxCompletionTokens,

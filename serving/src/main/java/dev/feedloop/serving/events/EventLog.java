@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +62,8 @@ public final class EventLog {
     this.producer = producer;
     this.topics = settings.topics();
     Gauge.builder("feedloop.generations.unlogged", lostGenerations, AtomicLong::get)
-        .description("generations Kafka finally refused: answered, but missing from the topic")
+        .description(
+            "generations dropped or refused by Kafka: answered, but missing from the topic")
         .register(meters);
   }
 
@@ -86,6 +88,23 @@ public final class EventLog {
 
   private void send(GenerationLogged generation) {
     String topic = topics.generations();
+    try {
+      sendNow(topic, generation);
+    } catch (KafkaException | IllegalStateException refused) {
+      lost(generation, topic, refused);
+    }
+  }
+
+  private void lost(GenerationLogged generation, String topic, Exception error) {
+    lostGenerations.incrementAndGet();
+    LOG.error(
+        "Generation {} was not logged to {}: {}",
+        generation.getGenerationId(),
+        topic,
+        error.toString());
+  }
+
+  private void sendNow(String topic, GenerationLogged generation) {
     producer.send(
         new ProducerRecord<>(
             topic,
@@ -95,12 +114,7 @@ public final class EventLog {
             generations.serialize(topic, generation)),
         (metadata, error) -> {
           if (error != null) {
-            lostGenerations.incrementAndGet();
-            LOG.error(
-                "Generation {} was not logged to {}: {}",
-                generation.getGenerationId(),
-                topic,
-                error.toString());
+            lost(generation, topic, error);
           }
         });
   }
@@ -131,6 +145,8 @@ public final class EventLog {
       throw new EventNotAcknowledgedException("Kafka refused the event: " + e.getCause(), e);
     } catch (TimeoutException e) {
       throw new EventNotAcknowledgedException("Kafka did not acknowledge within " + timeout, e);
+    } catch (KafkaException | IllegalStateException e) {
+      throw new EventNotAcknowledgedException("Kafka refused the event: " + e, e);
     }
   }
 
