@@ -1,0 +1,41 @@
+package dev.feedloop.serving.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.serde.annotation.Serdeable;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+
+/**
+ * OpenAI's chat completion request, the fields serving understands. Unknown fields are ignored, as
+ * OpenAI clients send more than any server needs.
+ *
+ * @param stop a string or an array of up to 4 strings (OpenAI's shape); checked by the service
+ * @param maxCompletionTokens OpenAI's newer name for {@code max_tokens}; wins when both are given
+ */
+@Serdeable
+public record ChatCompletionRequest(
+    @NotNull @NotEmpty @Size(max = 64) List<@Valid @NotNull ChatMessageBody> messages,
+    @NotBlank String model,
+    @Nullable @DecimalMin("0") @DecimalMax("2") Double temperature,
+    @JsonProperty("top_p")
+        @Nullable
+        @DecimalMin(value = "0", inclusive = false, message = "must be greater than 0")
+        @DecimalMax("1")
+        Double topP,
+    @JsonProperty("max_tokens") @Nullable @Min(1) Integer maxTokens,
+    @JsonProperty("max_completion_tokens") @Nullable @Min(1) Integer maxCompletionTokens,
+    @Nullable @Min(1) @Max(128) Integer n,
+    @Nullable Long seed,
+    @Nullable Object stop,
+    @Nullable @Size(max = 256) String user,
+    @Nullable Boolean stream,
+    @Nullable Boolean logprobs) {}
