@@ -265,7 +265,7 @@ public final class FeedbackTopology {
         validated(settledVotes, validator, "unary", deadLetters);
     KStream<String, Candidate> votePairs =
         validUnary
-            .selectKey((key, vote) -> vote.promptHash(), Named.as("votes-key-by-prompt"))
+            .selectKey((key, vote) -> vote.unary().getPromptHash(), Named.as("votes-key-by-prompt"))
             .repartition(Repartitioned.with(KEYS, candidates).withName("votes-by-prompt"))
             .process(
                 () -> new VotePairer(settings),

@@ -67,10 +67,7 @@ final class JoinGate
     // window closed
     JoinedFeedback joined = record.value();
     String feedbackId = joined.feedback().getFeedbackId();
-    boolean wasPending = pending.get(feedbackId) != null;
-    if (wasPending) {
-      pending.delete(feedbackId);
-    }
+    boolean wasPending = pending.delete(feedbackId) != null;
     if (choiceStage) {
       if (wasPending) {
         context().forward(record.withValue(Routed.ok(joined)));

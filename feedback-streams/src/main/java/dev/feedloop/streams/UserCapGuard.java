@@ -78,7 +78,7 @@ final class UserCapGuard extends ContextualProcessor<String, Candidate, String, 
       context()
           .forward(
               new Record<>(
-                  candidate.promptHash(),
+                  candidate.key(),
                   Routed.rejected(
                       DeadLetters.forCandidate(
                           candidate,
@@ -100,6 +100,6 @@ final class UserCapGuard extends ContextualProcessor<String, Candidate, String, 
     if (count == null) {
       deadlines.add(windowStart + 2 * window + settings.grace().toMillis(), "c" + countKey);
     }
-    context().forward(new Record<>(candidate.promptHash(), Routed.ok(candidate), at));
+    context().forward(new Record<>(candidate.key(), Routed.ok(candidate), at));
   }
 }

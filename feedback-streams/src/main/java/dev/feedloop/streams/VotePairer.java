@@ -1,6 +1,7 @@
 package dev.feedloop.streams;
 
 import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.kafka.TopicKeys;
 import dev.feedloop.streams.internal.Candidate;
 import dev.feedloop.streams.internal.Deadlines;
 import dev.feedloop.streams.internal.TrainingRecords;
@@ -89,7 +90,7 @@ final class VotePairer extends ContextualProcessor<String, Candidate, String, Ca
         context()
             .forward(
                 new Record<>(
-                    pair.getPromptHash(),
+                    TopicKeys.of(pair),
                     Candidate.pair(pair, record.value().trigger(), record.value().origin()),
                     pair.getCreatedAt().toEpochMilli()));
       }

@@ -60,8 +60,7 @@ final class VoteSettler
     String key = record.key() + '\u001f' + vote.feedback().getUserId();
     VoteState state = states.get(key);
     if (state == null) {
-      long settlesAt =
-          vote.feedbackTime() + settings.pairingWindow().toMillis() + settings.grace().toMillis();
+      long settlesAt = vote.feedbackTime() + settings.settleWindow().toMillis();
       // Feedback cast up to a join window after the generation may arrive up to a join window plus
       // grace after it was cast: until then a vote of this user must meet the settled state.
       long forgetAt =

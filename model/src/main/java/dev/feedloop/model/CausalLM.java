@@ -114,7 +114,8 @@ public final class CausalLM implements AutoCloseable {
     NDArray x = own(m, weights.embedTokens().get(new NDIndex("{}", tokens))); // [B, T, d]
     NDArray[] rope = rotary(positions);
     int t = (int) tokens.getShape().get(1);
-    NDArray fullMask = attentionMask(keyMask, past, t, null);
+    NDArray fullMask =
+        config.hasFullAttentionLayers() ? attentionMask(keyMask, past, t, null) : null;
     NDArray slidingMask =
         config.hasSlidingLayers() ? attentionMask(keyMask, past, t, config.slidingWindow()) : null;
     for (int i = 0; i < config.numLayers(); i++) {

@@ -240,10 +240,15 @@ public final class LanguageModel implements AutoCloseable {
    * tokenized on its own.
    */
   public long[] completionTokens(List<ChatMessage> prompt, String completion) {
+    return completionTokens(prompt, promptTokens(prompt), completion);
+  }
+
+  /** {@link #completionTokens(List, String)} for a caller that holds the prompt's ids already. */
+  public long[] completionTokens(List<ChatMessage> prompt, long[] promptIds, String completion) {
     List<ChatMessage> conversation = new ArrayList<>(prompt);
     conversation.add(ChatMessages.assistant(completion));
     long[] full = encodeChat(conversation, false);
-    return endedAtFirstStop(answerAfter(full, promptTokens(prompt), completion));
+    return endedAtFirstStop(answerAfter(full, promptIds, completion));
   }
 
   /**
@@ -296,7 +301,8 @@ public final class LanguageModel implements AutoCloseable {
 
   /** {@link #promptTokens} and {@link #completionTokens}, ready for {@link CausalLM#score}. */
   public CausalLM.Sequence tokenize(List<ChatMessage> prompt, String completion) {
-    return new CausalLM.Sequence(promptTokens(prompt), completionTokens(prompt, completion));
+    long[] promptIds = promptTokens(prompt);
+    return new CausalLM.Sequence(promptIds, completionTokens(prompt, promptIds, completion));
   }
 
   /**
@@ -318,13 +324,26 @@ public final class LanguageModel implements AutoCloseable {
    */
   public double scoreGenerated(
       List<ChatMessage> prompt, Completion generated, LoraAdapter adapter) {
+    return scoreGenerated(prompt, promptTokens(prompt), generated, adapter);
+  }
+
+  /**
+   * {@link #scoreGenerated(List, Completion, LoraAdapter)} for a caller that holds the prompt's ids
+   * already (serving generated from them): the prompt is neither rendered nor tokenized again.
+   */
+  public double scoreGenerated(
+      List<ChatMessage> prompt, long[] promptIds, Completion generated, LoraAdapter adapter) {
     if (generated.text() == null) {
       throw new IllegalArgumentException("a completion generated without a decoder has no text");
     }
-    if (Arrays.equals(generated.tokens(), completionTokens(prompt, generated.text()))) {
+    long[] completionIds = completionTokens(prompt, promptIds, generated.text());
+    if (Arrays.equals(generated.tokens(), completionIds)) {
       return generated.totalLogProb();
     }
-    return scoreCompletion(prompt, generated.text(), adapter);
+    return model
+        .score(List.of(new CausalLM.Sequence(promptIds, completionIds)), adapter)
+        .get(0)
+        .sum();
   }
 
   @Override

@@ -143,6 +143,11 @@ public record ModelConfig(
     return slidingWindow != null;
   }
 
+  /** Whether any layer attends to the whole context (not so for a windowed Mistral). */
+  public boolean hasFullAttentionLayers() {
+    return layerTypes.contains(LayerType.FULL_ATTENTION);
+  }
+
   /** Qwen3's RMSNorm of each query and key head (weights q_norm, k_norm of size head_dim). */
   public boolean queryKeyNorm() {
     return architecture.equals(QWEN3);
@@ -449,9 +454,7 @@ public record ModelConfig(
           maxPositions,
           booleanOr(json, "tie_word_embeddings", false),
           bias,
-          json.has("bos_token_id") && !json.get("bos_token_id").isJsonNull()
-              ? json.get("bos_token_id").getAsInt()
-              : null,
+          intOrNull(json.get("bos_token_id")),
           intOrList(json.get("eos_token_id")),
           window.size(),
           window.types());
@@ -606,19 +609,18 @@ public record ModelConfig(
     if (architecture.equals(LLAMA) || architecture.equals(QWEN3)) {
       o.addProperty("attention_bias", attentionBias);
     }
+    boolean qwen = architecture.equals(QWEN2) || architecture.equals(QWEN3);
+    if (qwen) {
+      o.addProperty("use_sliding_window", slidingWindow != null);
+    }
+    if (qwen || architecture.equals(MISTRAL)) {
+      // written even when null: MistralConfig's default for a missing key is 4096
+      o.add(
+          "sliding_window",
+          slidingWindow == null ? JsonNull.INSTANCE : new JsonPrimitive(slidingWindow));
+    }
     switch (architecture) {
-      case MISTRAL ->
-          // written even when null: MistralConfig's default for a missing key is 4096
-          o.add(
-              "sliding_window",
-              slidingWindow == null ? JsonNull.INSTANCE : new JsonPrimitive(slidingWindow));
       case QWEN2, QWEN3 -> {
-        o.addProperty("use_sliding_window", slidingWindow != null);
-        if (slidingWindow == null) {
-          o.add("sliding_window", JsonNull.INSTANCE);
-        } else {
-          o.addProperty("sliding_window", slidingWindow);
-        }
         // 4.x before layer_types derives the sliding layers from max_window_layers: right for the
         // usual "the last layers slide" pattern, and layer_types below is what newer ones read
         int firstSliding = layerTypes.indexOf(LayerType.SLIDING_ATTENTION);

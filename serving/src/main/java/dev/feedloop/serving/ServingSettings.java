@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param kafka the cluster generations and feedback are logged to
  * @param topics the topic names of this deployment
  * @param recentGenerations how many generations this replica remembers for feedback (id, prompt
- *     hash, request id, user): feedback on an older or another replica's generation answers 404
+ *     hash, user): feedback on an older or another replica's generation answers 404
  * @param feedbackAcknowledgeTimeout how long a feedback call waits for Kafka's acknowledgement
  *     before it answers 503
  * @param maxCandidates the largest `n` a request may ask for

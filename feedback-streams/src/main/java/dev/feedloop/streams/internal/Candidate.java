@@ -3,6 +3,7 @@ package dev.feedloop.streams.internal;
 import dev.feedloop.schemas.FeedbackReceived;
 import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.UnaryFeedback;
+import dev.feedloop.schemas.kafka.TopicKeys;
 
 /**
  * A training record on its way out: exactly one of {@code pair} and {@code unary}, with the
@@ -33,8 +34,9 @@ public record Candidate(
     return isPair() ? pair.getPairId() : unary.getRecordId();
   }
 
-  public String promptHash() {
-    return isPair() ? pair.getPromptHash() : unary.getPromptHash();
+  /** The record's key on its output topic ({@link TopicKeys}: the prompt hash). */
+  public String key() {
+    return isPair() ? TopicKeys.of(pair) : TopicKeys.of(unary);
   }
 
   /** The user a record counts against for the per-user cap. */

@@ -1,20 +1,18 @@
 package dev.feedloop.schemas.kafka;
 
 import dev.feedloop.schemas.AdapterPublished;
-import dev.feedloop.schemas.DeadLetter;
 import dev.feedloop.schemas.FeedbackReceived;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.TrainerMetrics;
 import dev.feedloop.schemas.UnaryFeedback;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The record key of every event, one rule per topic, so that producers and the consumers that check
  * keys agree: generations and feedback by generation id (a feedback event meets its generation in
  * the same partition), training records by prompt hash (the pairs and votes of one prompt meet in
  * one partition), adapters by model id (compaction keeps the live announcement of each model),
- * trainer metrics by run id, dead letters by their source key.
+ * trainer metrics by run id. Dead letters keep the source record's key bytes as they are.
  */
 public final class TopicKeys {
 
@@ -42,16 +40,5 @@ public final class TopicKeys {
 
   public static String of(TrainerMetrics metrics) {
     return metrics.getRunId();
-  }
-
-  /** The source record's key as text, or null when it had none (keys are UTF-8 strings). */
-  public static String of(DeadLetter deadLetter) {
-    if (deadLetter.getOriginalKey() == null) {
-      return null;
-    }
-    var key = deadLetter.getOriginalKey().duplicate();
-    byte[] bytes = new byte[key.remaining()];
-    key.get(bytes);
-    return new String(bytes, StandardCharsets.UTF_8);
   }
 }

@@ -33,27 +33,36 @@ public final class RecordIds {
     return "edit:" + feedbackId;
   }
 
-  /** A pair read from a data file: the hash of its prompt and both answers. */
+  /** A pair read from a data file: {@code import:} and the {@link #pairContentHash}. */
   public static String importedPair(List<ChatMessage> prompt, String chosen, String rejected) {
-    return "import:"
-        + ContentHash.builder()
-            .messages(prompt)
-            .text("chosen")
-            .text(chosen)
-            .text("rejected")
-            .text(rejected)
-            .hex();
+    return "import:" + pairContentHash(prompt, chosen, rejected);
   }
 
-  /** A unary record read from a data file: the hash of its prompt, answer and label. */
+  /** A unary record read from a data file: {@code import:} and the {@link #unaryContentHash}. */
   public static String importedUnary(
       List<ChatMessage> prompt, String completion, boolean desirable) {
-    return "import:"
-        + ContentHash.builder()
-            .messages(prompt)
-            .text("completion")
-            .text(completion)
-            .text(desirable ? "desirable" : "undesirable")
-            .hex();
+    return "import:" + unaryContentHash(prompt, completion, desirable);
+  }
+
+  /** SHA-256 (hex) of a pair's prompt and both answers. */
+  public static String pairContentHash(List<ChatMessage> prompt, String chosen, String rejected) {
+    return ContentHash.builder()
+        .messages(prompt)
+        .text("chosen")
+        .text(chosen)
+        .text("rejected")
+        .text(rejected)
+        .hex();
+  }
+
+  /** SHA-256 (hex) of a unary record's prompt, answer and label. */
+  public static String unaryContentHash(
+      List<ChatMessage> prompt, String completion, boolean desirable) {
+    return ContentHash.builder()
+        .messages(prompt)
+        .text("completion")
+        .text(completion)
+        .text(desirable ? "desirable" : "undesirable")
+        .hex();
   }
 }

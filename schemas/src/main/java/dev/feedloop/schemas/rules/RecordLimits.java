@@ -40,13 +40,6 @@ public record RecordLimits(double similarityThreshold, int maxPromptChars, int m
     return new Builder();
   }
 
-  public Builder toBuilder() {
-    return new Builder()
-        .similarityThreshold(similarityThreshold)
-        .maxPromptChars(maxPromptChars)
-        .maxCompletionChars(maxCompletionChars);
-  }
-
   public static final class Builder {
     private double similarityThreshold = DEFAULT_SIMILARITY_THRESHOLD;
     private int maxPromptChars = DEFAULT_MAX_PROMPT_CHARS;

@@ -21,10 +21,6 @@ public final class TrainingRecordValidator {
     this.limits = limits;
   }
 
-  public RecordLimits limits() {
-    return limits;
-  }
-
   public Optional<Rejection> check(UnaryFeedback unary) {
     return checkPrompt(unary.getPrompt()).or(() -> checkText("completion", unary.getCompletion()));
   }

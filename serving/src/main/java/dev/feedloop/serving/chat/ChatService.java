@@ -1,6 +1,7 @@
 package dev.feedloop.serving.chat;
 
 import dev.feedloop.model.Completion;
+import dev.feedloop.model.Generator;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
 import dev.feedloop.schemas.ChatMessage;
@@ -36,6 +37,7 @@ public final class ChatService {
   static final int MAX_STOP_SEQUENCES = 4;
 
   private final LanguageModel model;
+  private final Generator generator;
   private final GenerationWorker worker;
   private final EventLog events;
   private final GenerationIndex index;
@@ -51,6 +53,7 @@ public final class ChatService {
       ServingSettings settings,
       MeterRegistry meters) {
     this.model = model;
+    this.generator = model.generator();
     this.worker = worker;
     this.events = events;
     this.index = index;
@@ -99,6 +102,7 @@ public final class ChatService {
     String requestId = "chatcmpl-" + UUID.randomUUID();
     Instant created = Instant.now();
     String promptHash = PromptHash.of(prompt);
+    SamplingParameters sampling = sampling(params);
     List<ChatCompletionResponse.Choice> choices = new ArrayList<>();
     int completionTokens = 0;
     for (int i = 0; i < generated.candidates().size(); i++) {
@@ -116,15 +120,14 @@ public final class ChatService {
               .setPrompt(prompt)
               .setCompletion(completion.text())
               .setFinishReason(completion.finishReason())
-              .setSampling(sampling(params))
+              .setSampling(sampling)
               .setPromptTokens(generated.promptTokens())
               .setCompletionTokens(completion.tokens().length)
               .setCompletionLogprob(generated.logProbs()[i])
               .setCreatedAt(created)
               .build();
       index.remember(
-          new GenerationIndex.RecentGeneration(
-              generationId, promptHash, requestId, request.user()));
+          new GenerationIndex.RecentGeneration(generationId, promptHash, request.user()));
       events.logGeneration(event);
       completionTokens += completion.tokens().length;
       choices.add(
@@ -163,11 +166,10 @@ public final class ChatService {
               + context
               + " tokens");
     }
-    List<Completion> candidates =
-        model.generator().generate(List.of(promptIds), params, null).get(0);
+    List<Completion> candidates = generator.generate(List.of(promptIds), params, null).get(0);
     double[] logProbs = new double[candidates.size()];
     for (int i = 0; i < logProbs.length; i++) {
-      logProbs[i] = model.scoreGenerated(prompt, candidates.get(i), null);
+      logProbs[i] = model.scoreGenerated(prompt, promptIds, candidates.get(i), null);
     }
     return new Generated(promptIds.length, candidates, logProbs);
   }

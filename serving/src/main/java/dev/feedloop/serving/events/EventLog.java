@@ -72,7 +72,7 @@ public final class EventLog {
    * which retries (idempotently) within its buffer. While Kafka is unreachable the producer blocks
    * that thread, not the request; generations then wait in a queue of {@link #PENDING_GENERATIONS}
    * and beyond it are dropped. Dropped and finally refused generations are logged and counted in
-   * {@link #lostGenerations()}.
+   * the {@code feedloop.generations.unlogged} gauge.
    */
   public void logGeneration(GenerationLogged generation) {
     try {
@@ -155,10 +155,5 @@ public final class EventLog {
   void drain() throws InterruptedException {
     sender.shutdown();
     sender.awaitTermination(5, TimeUnit.SECONDS);
-  }
-
-  /** Generations dropped or finally refused by Kafka since start. */
-  public long lostGenerations() {
-    return lostGenerations.get();
   }
 }

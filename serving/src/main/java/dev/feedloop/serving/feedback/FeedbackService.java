@@ -8,10 +8,13 @@ import dev.feedloop.serving.api.FeedbackAccepted;
 import dev.feedloop.serving.api.FeedbackRequest;
 import dev.feedloop.serving.events.EventLog;
 import dev.feedloop.serving.events.EventNotAcknowledgedException;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -27,15 +30,19 @@ public final class FeedbackService {
   private final GenerationIndex index;
   private final EventLog events;
   private final ServingSettings settings;
-
-  private final MeterRegistry meters;
+  private final Map<FeedbackKind, Counter> accepted = new EnumMap<>(FeedbackKind.class);
 
   public FeedbackService(
       GenerationIndex index, EventLog events, ServingSettings settings, MeterRegistry meters) {
     this.index = index;
     this.events = events;
     this.settings = settings;
-    this.meters = meters;
+    for (FeedbackKind kind : FeedbackKind.values()) {
+      accepted.put(
+          kind,
+          meters.counter(
+              "feedloop.feedback.accepted", "kind", kind.name().toLowerCase(Locale.ROOT)));
+    }
   }
 
   public FeedbackAccepted submit(FeedbackRequest request) {
@@ -67,9 +74,7 @@ public final class FeedbackService {
     } catch (EventNotAcknowledgedException e) {
       throw ApiException.unavailable("feedback was not recorded, retry: " + e.getMessage());
     }
-    meters
-        .counter("feedloop.feedback.accepted", "kind", kind.name().toLowerCase(Locale.ROOT))
-        .increment();
+    accepted.get(kind).increment();
     return new FeedbackAccepted(feedbackId, generation.generationId(), "accepted");
   }
 

@@ -24,8 +24,7 @@ public final class GenerationIndex {
    *
    * @param userId the user the request named, null when none
    */
-  public record RecentGeneration(
-      String generationId, String promptHash, String requestId, String userId) {}
+  public record RecentGeneration(String generationId, String promptHash, String userId) {}
 
   private final Map<String, RecentGeneration> recent;
 

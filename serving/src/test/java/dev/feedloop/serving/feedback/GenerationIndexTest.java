@@ -21,7 +21,7 @@ class GenerationIndexTest {
                 .build());
 
     for (int i = 0; i < 5; i++) {
-      index.remember(new GenerationIndex.RecentGeneration("g" + i, "hash", "request", null));
+      index.remember(new GenerationIndex.RecentGeneration("g" + i, "hash", null));
     }
 
     assertThat(index.size()).isEqualTo(3);

@@ -149,7 +149,7 @@ public final class LoraPreferenceTrainer {
     Map<String, Double> lastTrain;
     Map<String, Double> lastEval;
     int microBatchesPerEpoch =
-        PreferenceOptimizer.microBatches(split.train(), config.batchSize()).size();
+        PreferenceOptimizer.microBatchCount(split.train(), config.batchSize());
     if (microBatchesPerEpoch == 0) {
       throw new IllegalArgumentException(
           "no training records left after validation, truncation and the eval split");

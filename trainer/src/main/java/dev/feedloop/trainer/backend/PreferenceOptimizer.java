@@ -87,15 +87,19 @@ public final class PreferenceOptimizer implements AutoCloseable {
    * ({@code skipped} = 1).
    */
   public Map<String, Double> step(List<MicroBatch> microBatches, double learningRate) {
-    requireTrainable(microBatches);
+    int pairs = 0;
+    int unary = 0;
+    for (MicroBatch microBatch : microBatches) {
+      pairs += microBatch.match(PairBatch::size, ignored -> 0);
+      unary += microBatch.match(ignored -> 0, UnaryBatch::size);
+    }
+    requireTrainable(pairs, unary);
     if (optimizer == null) {
       optimizer = new AdamW(parameters, settings.adamW());
     }
     Gradients.zero(parameters);
     float scale = GradientAccumulation.lossScale(microBatches.size());
     MetricsAccumulator metrics = new MetricsAccumulator();
-    int pairs = 0;
-    int unary = 0;
     for (MicroBatch microBatch : microBatches) {
       try (NDManager step = stepParent.newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -103,8 +107,6 @@ public final class PreferenceOptimizer implements AutoCloseable {
         collector.backward(result.loss().mul(scale));
         metrics.add(result.metrics());
       }
-      pairs += microBatch.match(PairBatch::size, ignored -> 0);
-      unary += microBatch.match(ignored -> 0, UnaryBatch::size);
     }
     double gradNorm = Gradients.clipByGlobalNorm(parameters, settings.maxGradNorm());
     Map<String, Double> means = metrics.drain();
@@ -131,8 +133,8 @@ public final class PreferenceOptimizer implements AutoCloseable {
    * batch size.
    */
   public Map<String, Double> evaluate(TokenizedRecords records) {
+    requireTrainable(records.pairs().size(), records.unary().size());
     List<MicroBatch> batches = microBatches(records, settings.batchSize());
-    requireTrainable(batches);
     MetricsAccumulator metrics = new MetricsAccumulator();
     for (MicroBatch batch : batches) {
       try (NoGrad ignored = NoGrad.enter();
@@ -196,7 +198,7 @@ public final class PreferenceOptimizer implements AutoCloseable {
       LearningRateSchedule schedule,
       TrainingRandom random,
       StepListener listener) {
-    requireTrainable(microBatches(window, settings.batchSize()));
+    requireTrainable(window.pairs().size(), window.unary().size());
     MetricsAccumulator metrics = new MetricsAccumulator();
     GradientAccumulation accumulation = new GradientAccumulation(settings.gradientAccumulation());
     for (int epoch = passes.firstEpoch();
@@ -216,6 +218,15 @@ public final class PreferenceOptimizer implements AutoCloseable {
       }
     }
     return metrics.drain();
+  }
+
+  /** How many micro-batches {@link #microBatches} cuts the records into, without cutting them. */
+  public static int microBatchCount(TokenizedRecords records, int size) {
+    return ceilDiv(records.pairs().size(), size) + ceilDiv(records.unary().size(), size);
+  }
+
+  private static int ceilDiv(int count, int size) {
+    return (count + size - 1) / size;
   }
 
   /**
@@ -256,13 +267,7 @@ public final class PreferenceOptimizer implements AutoCloseable {
    * Fails, before any gradient is computed, when the records hold a kind the objective has no loss
    * for, so that no record is silently left out of training.
    */
-  private void requireTrainable(List<MicroBatch> batches) {
-    int pairs = 0;
-    int unary = 0;
-    for (MicroBatch batch : batches) {
-      pairs += batch.match(PairBatch::size, ignored -> 0);
-      unary += batch.match(ignored -> 0, UnaryBatch::size);
-    }
+  private void requireTrainable(int pairs, int unary) {
     if (pairs > 0 && !objective.trainsPairs()) {
       throw new IllegalArgumentException(
           "the objective "

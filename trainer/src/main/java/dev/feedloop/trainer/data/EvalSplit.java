@@ -42,17 +42,12 @@ public final class EvalSplit {
   }
 
   static String contentHash(PreferencePair pair) {
-    return hexOf(RecordIds.importedPair(pair.getPrompt(), pair.getChosen(), pair.getRejected()));
+    return RecordIds.pairContentHash(pair.getPrompt(), pair.getChosen(), pair.getRejected());
   }
 
   static String contentHash(UnaryFeedback record) {
-    return hexOf(
-        RecordIds.importedUnary(record.getPrompt(), record.getCompletion(), record.getDesirable()));
-  }
-
-  // an imported record's id is "import:" followed by the SHA-256 of its content
-  private static String hexOf(String importedId) {
-    return importedId.substring(importedId.indexOf(':') + 1);
+    return RecordIds.unaryContentHash(
+        record.getPrompt(), record.getCompletion(), record.getDesirable());
   }
 
   static boolean isEval(String hexHash, double evalFraction, long seed) {

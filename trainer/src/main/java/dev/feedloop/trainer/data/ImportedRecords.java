@@ -45,14 +45,6 @@ public final class ImportedRecords {
     return new ImportedRecords(modelId, createdAt);
   }
 
-  public String modelId() {
-    return modelId;
-  }
-
-  public Instant createdAt() {
-    return createdAt;
-  }
-
   /** A pair of weight 1. */
   public PreferencePair pair(List<ChatMessage> prompt, String chosen, String rejected) {
     return pair(prompt, chosen, rejected, 1.0);
@@ -87,12 +79,7 @@ public final class ImportedRecords {
 
   /** A unary record of weight 1. */
   public UnaryFeedback unary(List<ChatMessage> prompt, String completion, boolean desirable) {
-    return unary(prompt, completion, desirable, 1.0);
-  }
-
-  public UnaryFeedback unary(
-      List<ChatMessage> prompt, String completion, boolean desirable, double weight) {
-    return unaryBuilder(prompt, completion, desirable, weight).build();
+    return unaryBuilder(prompt, completion, desirable, 1.0).build();
   }
 
   /** A builder holding what {@link #unary} sets (see {@link #pairBuilder} for why). */

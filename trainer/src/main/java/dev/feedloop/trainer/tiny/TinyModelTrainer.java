@@ -13,7 +13,6 @@ import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
 import dev.feedloop.synthetic.ChatExample;
 import dev.feedloop.synthetic.SyntheticChatCorpus;
-import dev.feedloop.trainer.backend.ModelChatTokenizer;
 import dev.feedloop.trainer.optim.AdamW;
 import dev.feedloop.trainer.optim.AdamWConfig;
 import dev.feedloop.trainer.optim.Gradients;
@@ -152,14 +151,9 @@ public final class TinyModelTrainer {
 
     double finalLoss;
     try (LanguageModel lm = LanguageModel.load(output)) {
-      ModelChatTokenizer tokenizer = new ModelChatTokenizer(lm);
       List<CausalLM.Sequence> sequences = new ArrayList<>();
       for (ChatExample example : corpus) {
-        sequences.add(
-            new CausalLM.Sequence(
-                lm.encodeChat(example.prompt(), true),
-                ModelChatTokenizer.toLongs(
-                    tokenizer.encodeCompletion(example.prompt(), example.answer()))));
+        sequences.add(lm.tokenize(example.prompt(), example.answer()));
       }
       finalLoss = fit(lm.model(), sequences, recipe, random, log);
       lm.model().weights().save(config, output.resolve("model.safetensors"), recipe.weightDtype());

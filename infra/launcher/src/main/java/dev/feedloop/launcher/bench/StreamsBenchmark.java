@@ -9,6 +9,7 @@ import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.SamplingParameters;
 import dev.feedloop.schemas.kafka.KafkaClientSettings;
 import dev.feedloop.schemas.kafka.TopicBootstrap;
+import dev.feedloop.schemas.kafka.TopicKeys;
 import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.schemas.kafka.TopicSpec;
 import dev.feedloop.streams.FeedbackStreamsApp;
@@ -329,20 +330,19 @@ public final class StreamsBenchmark implements Callable<Integer> {
       for (int i = 0; i < generations.size(); i++) {
         GenerationLogged generation = generations.get(i);
         FeedbackReceived event = feedback.get(i);
-        byte[] key = generation.getGenerationId().getBytes(StandardCharsets.UTF_8);
         records.add(
             new ProducerRecord<>(
                 generationTopic,
                 null,
                 generation.getCreatedAt().toEpochMilli(),
-                key,
+                TopicKeys.of(generation).getBytes(StandardCharsets.UTF_8),
                 GENERATIONS.serialize(null, generation)));
         records.add(
             new ProducerRecord<>(
                 feedbackTopic,
                 null,
                 event.getReceivedAt().toEpochMilli(),
-                key,
+                TopicKeys.of(event).getBytes(StandardCharsets.UTF_8),
                 FEEDBACK.serialize(null, event)));
       }
       return records;
