@@ -1,6 +1,7 @@
 package dev.feedloop.serving;
 
 import dev.feedloop.model.LanguageModel;
+import dev.feedloop.model.lora.AdapterSlot;
 import dev.feedloop.schemas.kafka.KafkaClientSettings;
 import dev.feedloop.schemas.kafka.TopicNames;
 import io.micronaut.context.annotation.Bean;
@@ -71,6 +72,20 @@ public class ServingFactory {
       throw new UncheckedIOException("Cannot load the model " + settings.modelDirectory(), e);
     }
   }
+
+  /**
+   * The live adapter. It starts as the base model (version 0: no adapter has been announced yet);
+   * the adapter follower swaps announced versions in. A request holds a lease on it from admission
+   * to its last token, so it keeps the adapter it started with.
+   */
+  @Singleton
+  @Bean(preDestroy = "close")
+  AdapterSlot adapterSlot() {
+    return new AdapterSlot(null, BASE_MODEL_VERSION);
+  }
+
+  /** The version of "no adapter": announced adapter versions start at 1. */
+  public static final long BASE_MODEL_VERSION = 0;
 
   /**
    * One idempotent producer (acks=all) for every event of the replica: a retried send never
