@@ -1,8 +1,10 @@
 package dev.feedloop.model.cli;
 
 import ai.djl.Device;
+import dev.feedloop.model.ComputeDevice;
 import java.nio.file.Path;
 import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -30,10 +32,14 @@ public final class ModelOptions {
 
   @Option(
       names = "--device",
-      defaultValue = "cpu",
+      defaultValue = "auto",
       paramLabel = "DEVICE",
-      description = "cpu, gpu (the first GPU) or gpuN, e.g. gpu1 (default: ${DEFAULT-VALUE}).")
-  String device;
+      converter = DeviceConverter.class,
+      description =
+          "auto (the best available: the first GPU when the PyTorch engine has CUDA and sees one,"
+              + " else the CPU), cpu, gpu (the first GPU) or gpu(N), e.g. gpu(1); a GPU that the"
+              + " engine does not report fails the command (default: ${DEFAULT-VALUE}).")
+  ComputeDevice device;
 
   @Option(
       names = "--seed",
@@ -49,14 +55,28 @@ public final class ModelOptions {
     return model;
   }
 
-  /** The device as given (cpu, gpu, gpuN), for configurations that carry it as text. */
-  public String deviceName() {
+  /** The device as asked for (auto, cpu or gpu(N)), parsed once by picocli. */
+  public ComputeDevice requestedDevice() {
     return device;
   }
 
-  /** The device to compute on. */
+  /**
+   * The device as the resolved text (cpu or gpu(N), never auto), for configurations that carry it:
+   * a run records where it actually computed.
+   *
+   * @throws ComputeDevice.NoCudaDeviceException when a GPU is asked for that the engine lacks
+   */
+  public String deviceName() {
+    return ComputeDevice.of(device()).toString();
+  }
+
+  /**
+   * The device to compute on, resolved by the PyTorch engine (loading it).
+   *
+   * @throws ComputeDevice.NoCudaDeviceException when a GPU is asked for that the engine lacks
+   */
   public Device device() {
-    return Device.fromName(device);
+    return device.resolve();
   }
 
   public long seed() {
@@ -80,6 +100,14 @@ public final class ModelOptions {
     public CommandSpec transform(CommandSpec command) {
       command.remove(command.findOption("--seed"));
       return command;
+    }
+  }
+
+  /** Parses {@code --device} once, so that a typo is a usage error before anything loads. */
+  public static final class DeviceConverter implements ITypeConverter<ComputeDevice> {
+    @Override
+    public ComputeDevice convert(String value) {
+      return ComputeDevice.parse(value);
     }
   }
 }

@@ -31,7 +31,7 @@ class ModelCommandTest {
     Outcome help = run("chat", "--help");
     assertThat(help.out())
         .contains("--model=DIR", "Hugging Face model directory", "--device=DEVICE", "--seed=N")
-        .contains("(default: cpu)", "(default: 42)");
+        .contains("(default: auto)", "(default: 42)");
     assertThat(help.out()).doesNotContain("[--model=DIR]");
 
     Outcome missing = run("chat", "--prompt", "hi");

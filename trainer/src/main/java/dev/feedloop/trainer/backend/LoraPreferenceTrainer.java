@@ -1,7 +1,7 @@
 package dev.feedloop.trainer.backend;
 
-import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import dev.feedloop.model.ComputeDevice;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
@@ -76,7 +76,9 @@ public final class LoraPreferenceTrainer {
     ImportResult data = importData(config.dataFiles(), config.format(), config.promptFormat());
     try (LanguageModel model =
         LanguageModel.load(
-            config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32)) {
+            config.modelDirectory(),
+            ComputeDevice.parse(config.device()).resolve(),
+            DataType.FLOAT32)) {
       random.seedEngine(); // LoRA dropout draws from the engine's generator
       try (LoraAdapter policy = initialPolicy(config, model, random);
           Reference reference =
@@ -259,7 +261,9 @@ public final class LoraPreferenceTrainer {
     ImportResult data = importData(config.dataFiles(), config.format(), config.promptFormat());
     try (LanguageModel model =
             LanguageModel.load(
-                config.modelDirectory(), Device.fromName(config.device()), DataType.FLOAT32);
+                config.modelDirectory(),
+                ComputeDevice.parse(config.device()).resolve(),
+                DataType.FLOAT32);
         // without --adapter the policy is the base model: a fresh adapter (B = 0) computes exactly
         // that
         LoraAdapter policy =

@@ -1,5 +1,6 @@
 package dev.feedloop.trainer.run;
 
+import dev.feedloop.model.ComputeDevice;
 import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.data.PromptFormat;
 import dev.feedloop.trainer.data.TruncationConfig;
@@ -40,7 +41,8 @@ import java.util.List;
  * <p>{@code metricsOutput}: also write the metrics as one JSONL line here; null (the default) does
  * not.
  *
- * <p>{@code device}: "cpu" (the default), "gpu" or "gpu0", ...
+ * <p>{@code device}: "cpu" (the default), "auto" (the best available), "gpu" or "gpu(N)"; see
+ * {@link ComputeDevice}
  */
 public final class EvaluationConfig {
   private final List<Path> dataFiles;
@@ -227,8 +229,9 @@ public final class EvaluationConfig {
       return this;
     }
 
+    /** auto, cpu, gpu or gpu(N) ({@link ComputeDevice#parse}); a typo fails here, not at load. */
     public Builder device(String device) {
-      this.device = device;
+      this.device = ComputeDevice.parse(device).toString();
       return this;
     }
 

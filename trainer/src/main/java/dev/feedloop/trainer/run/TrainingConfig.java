@@ -1,5 +1,6 @@
 package dev.feedloop.trainer.run;
 
+import dev.feedloop.model.ComputeDevice;
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.trainer.data.DatasetFormat;
 import dev.feedloop.trainer.data.PromptFormat;
@@ -72,7 +73,8 @@ import java.util.List;
  * <p>{@code referenceCacheDirectory}: where reference log-probs are cached on disk; null (the
  * default) keeps them in memory.
  *
- * <p>{@code device}: "cpu" (the default), "gpu" or "gpu0", ...
+ * <p>{@code device}: "cpu" (the default), "auto" (the best available), "gpu" or "gpu(N)"; see
+ * {@link ComputeDevice}
  */
 public final class TrainingConfig {
   /** The default token limits, TRL's DPOConfig defaults: 1024 in all, 512 for the prompt. */
@@ -443,8 +445,9 @@ public final class TrainingConfig {
       return this;
     }
 
+    /** auto, cpu, gpu or gpu(N) ({@link ComputeDevice#parse}); a typo fails here, not at load. */
     public Builder device(String device) {
-      this.device = device;
+      this.device = ComputeDevice.parse(device).toString();
       return this;
     }
 
