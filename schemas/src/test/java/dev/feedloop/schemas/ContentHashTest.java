@@ -41,4 +41,22 @@ class ContentHashTest {
     assertThat(RecordIds.importedUnary(prompt, "a", true))
         .isNotEqualTo(RecordIds.importedUnary(prompt, "a", false));
   }
+
+  @Test
+  void importedEventIdsAreStableAndKeepSystemsKindsAndIdsApart() {
+    String generation = RecordIds.importedGeneration("open-webui", "chat-1", "msg-2");
+    assertThat(generation)
+        .startsWith("open-webui-generation:")
+        .hasSize("open-webui-generation:".length() + 32)
+        .isEqualTo(RecordIds.importedGeneration("open-webui", "chat-1", "msg-2"));
+    assertThat(RecordIds.importedGeneration("langfuse", "chat-1", "msg-2"))
+        .isNotEqualTo(generation);
+    assertThat(RecordIds.importedGeneration("open-webui", "chat-1m", "sg-2"))
+        .isNotEqualTo(generation);
+    String feedback = RecordIds.importedFeedback("open-webui", "chat-1", "msg-2");
+    assertThat(feedback.substring(feedback.indexOf(':')))
+        .isNotEqualTo(generation.substring(generation.indexOf(':')));
+    assertThat(RecordIds.importedRequest("open-webui", "chat-1", "msg-2"))
+        .startsWith("open-webui-request:");
+  }
 }

@@ -44,6 +44,40 @@ public final class RecordIds {
     return "import:" + unaryContentHash(prompt, completion, desirable);
   }
 
+  /**
+   * A generation brought in from another system's export (a chat front end, a tracing tool): {@code
+   * <system>-generation:} and a hash of the ids that system gave it (e.g. chat and message id), so
+   * importing the same export twice logs the same generation instead of a new one.
+   */
+  public static String importedGeneration(String system, String... sourceIds) {
+    return imported(system, "generation", sourceIds);
+  }
+
+  /** The request an imported generation answered; its sibling candidates share it. */
+  public static String importedRequest(String system, String... sourceIds) {
+    return imported(system, "request", sourceIds);
+  }
+
+  /**
+   * Feedback brought in from another system's export, from the ids that system gave it (a feedback
+   * or score id), so a re-import repeats the feedback id and the duplicate is dropped downstream.
+   */
+  public static String importedFeedback(String system, String... sourceIds) {
+    return imported(system, "feedback", sourceIds);
+  }
+
+  /** 128 bits of the SHA-256 of the system, the kind and the source ids: unguessable, short. */
+  private static String imported(String system, String kind, String... sourceIds) {
+    if (system == null || system.isBlank() || sourceIds.length == 0) {
+      throw new IllegalArgumentException("an imported id needs its system and source ids");
+    }
+    ContentHash hash = ContentHash.builder().text(system).text(kind);
+    for (String id : sourceIds) {
+      hash.text(id == null ? "" : id);
+    }
+    return system + "-" + kind + ":" + hash.hex().substring(0, 32);
+  }
+
   /** SHA-256 (hex) of a pair's prompt and both answers. */
   public static String pairContentHash(List<ChatMessage> prompt, String chosen, String rejected) {
     return ContentHash.builder()

@@ -3,7 +3,10 @@ package dev.feedloop.trainer.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code feedloop-trainer}: offline preference training, evaluation and data import. */
+/**
+ * {@code feedloop-trainer}: offline preference training, evaluation, data import and publishing
+ * existing feedback into the loop's topics.
+ */
 @Command(
     name = "feedloop-trainer",
     mixinStandardHelpOptions = true,
@@ -11,6 +14,7 @@ import picocli.CommandLine.Command;
     description = "Preference optimization (DPO, IPO, KTO, SimPO, ORPO, ...) of LoRA adapters.",
     subcommands = {
       ImportCommand.class,
+      PublishCommand.class,
       TrainCommand.class,
       EvalCommand.class,
       ReportCommand.class,

@@ -2,22 +2,12 @@ package dev.feedloop.trainer.data;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.UnaryFeedback;
 import dev.feedloop.schemas.rules.RecordLimits;
 import dev.feedloop.schemas.rules.RejectReason;
 import dev.feedloop.schemas.rules.Rejection;
 import dev.feedloop.schemas.rules.TrainingRecordValidator;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,8 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Reads preference data files (JSONL, or one JSON array) in any {@link DatasetFormat}, turns them
@@ -42,14 +31,13 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class PreferenceImporter {
-  private static final Pattern GSON_LINE = Pattern.compile("line (\\d+)");
-
   private final DatasetFormat forcedFormat;
   private final PromptFormat promptFormat;
   private final boolean strict;
   private final TrainingRecordValidator validator;
   private final String modelId;
   private final Clock clock;
+  private final RejectionListener rejections;
 
   private PreferenceImporter(Builder builder) {
     this.forcedFormat = builder.format;
@@ -58,6 +46,22 @@ public final class PreferenceImporter {
     this.validator = new TrainingRecordValidator(builder.limits);
     this.modelId = builder.modelId;
     this.clock = builder.clock;
+    this.rejections = builder.rejections;
+  }
+
+  /**
+   * Told about every rejected record as it is rejected: where, why, and what it was, for a caller
+   * that keeps rejects (the publish command dead-letters them). Strict mode throws instead of
+   * telling it about a malformed record.
+   */
+  @FunctionalInterface
+  public interface RejectionListener {
+    /**
+     * @param record the record the rules rejected; null for a malformed line, which made none
+     * @param text the source text of a malformed line or item; null where none is known (a broken
+     *     JSON array) or a record was made
+     */
+    void rejected(RecordDecision decision, SpecificRecord record, String text);
   }
 
   public static Builder builder() {
@@ -67,7 +71,7 @@ public final class PreferenceImporter {
   /** Imports the files in order. The records of one import share its model id and creation time. */
   public ImportResult importFiles(List<Path> files) {
     Accumulator accumulator =
-        new Accumulator(ImportedRecords.stamped(modelId, clock.instant()), validator);
+        new Accumulator(ImportedRecords.stamped(modelId, clock.instant()), validator, rejections);
     for (Path file : files) {
       importFile(file, accumulator);
     }
@@ -75,85 +79,31 @@ public final class PreferenceImporter {
   }
 
   private void importFile(Path file, Accumulator accumulator) {
-    try {
-      if (startsWithArray(file)) {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-          readJsonArray(file, reader, accumulator);
-        }
-      } else {
-        readJsonLines(file, accumulator);
-      }
-    } catch (IOException e) {
-      throw new DataImportException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static boolean startsWithArray(Path file) throws IOException {
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      int c;
-      do {
-        c = reader.read();
-      } while (c != -1 && (Character.isWhitespace(c) || c == '\uFEFF'));
-      return c == '[';
-    }
-  }
-
-  private void readJsonLines(Path file, Accumulator accumulator) throws IOException {
     FileState state = new FileState(file.toString());
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      long lineNumber = 0;
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        lineNumber++;
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonElement element;
-        try {
-          element = JsonParser.parseString(line);
-        } catch (JsonParseException e) {
-          accumulator.recordsRead++;
-          malformed(state, lineNumber, "invalid JSON: " + rootMessage(e), accumulator);
-          continue;
-        }
-        handle(state, lineNumber, element, accumulator);
-      }
-    }
-    accumulator.formats.put(file.toString(), state.format);
-  }
+    JsonItems.read(
+        file,
+        new JsonItems.Visitor() {
+          @Override
+          public void item(long line, int index, JsonElement element, String text) {
+            handle(state, line, element, text, accumulator);
+          }
 
-  private void readJsonArray(Path file, Reader source, Accumulator accumulator) throws IOException {
-    FileState state = new FileState(file.toString());
-    JsonReader reader = new JsonReader(source);
-    reader.setStrictness(Strictness.STRICT);
-    try {
-      reader.beginArray();
-      while (reader.hasNext()) {
-        reader.peek();
-        long lineNumber = currentLine(reader);
-        JsonElement element = JsonParser.parseReader(reader);
-        handle(state, lineNumber, element, accumulator);
-      }
-      reader.endArray();
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        malformed(state, currentLine(reader), "content after the closing ]", accumulator);
-      }
-    } catch (JsonParseException | IllegalStateException | IOException e) {
-      // a JSON array cannot be resynchronised after a syntax error: report it and give up on the
-      // rest of the file
-      malformed(
-          state,
-          currentLine(reader),
-          "invalid JSON, rest of the file skipped: " + rootMessage(e),
-          accumulator);
-    }
+          @Override
+          public void malformed(long line, String detail, String text, boolean isItem) {
+            if (isItem) {
+              accumulator.recordsRead++;
+            }
+            PreferenceImporter.this.malformed(state, line, detail, text, accumulator);
+          }
+        });
     accumulator.formats.put(file.toString(), state.format);
   }
 
   private void handle(
-      FileState state, long lineNumber, JsonElement element, Accumulator accumulator) {
+      FileState state, long lineNumber, JsonElement element, String text, Accumulator accumulator) {
     accumulator.recordsRead++;
     if (!element.isJsonObject()) {
-      malformed(state, lineNumber, "a record must be a JSON object", accumulator);
+      malformed(state, lineNumber, "a record must be a JSON object", text, accumulator);
       return;
     }
     JsonObject record = element.getAsJsonObject();
@@ -165,6 +115,7 @@ public final class PreferenceImporter {
             state,
             lineNumber,
             "unrecognised record format (keys " + record.keySet() + ")",
+            text,
             accumulator);
         return;
       }
@@ -174,7 +125,8 @@ public final class PreferenceImporter {
     try {
       parsed = RecordParser.parse(record, state.format, promptFormat, accumulator.records);
     } catch (MalformedRecordException e) {
-      malformed(state, lineNumber, state.format.cliName() + ": " + e.getMessage(), accumulator);
+      malformed(
+          state, lineNumber, state.format.cliName() + ": " + e.getMessage(), text, accumulator);
       return;
     } catch (RuntimeException e) {
       // whatever shape a bad record has (a string where an array belongs, a missing field), it is
@@ -186,6 +138,7 @@ public final class PreferenceImporter {
               + ": "
               + e.getClass().getSimpleName()
               + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+          text,
           accumulator);
       return;
     }
@@ -197,7 +150,8 @@ public final class PreferenceImporter {
     }
   }
 
-  private void malformed(FileState state, long lineNumber, String detail, Accumulator accumulator) {
+  private void malformed(
+      FileState state, long lineNumber, String detail, String text, Accumulator accumulator) {
     RecordDecision decision =
         RecordDecision.rejected(
             state.file, lineNumber, new Rejection(RejectReason.MALFORMED, detail));
@@ -205,22 +159,7 @@ public final class PreferenceImporter {
       throw new DataImportException(decision.toString());
     }
     accumulator.decisions.add(decision);
-  }
-
-  private static long currentLine(JsonReader reader) {
-    Matcher matcher = GSON_LINE.matcher(reader.toString());
-    return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
-  }
-
-  private static String rootMessage(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    String message =
-        root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
+    rejections.rejected(decision, null, text);
   }
 
   private static final class FileState {
@@ -241,9 +180,13 @@ public final class PreferenceImporter {
     final Map<String, DatasetFormat> formats = new LinkedHashMap<>();
     long recordsRead;
 
-    Accumulator(ImportedRecords records, TrainingRecordValidator validator) {
+    final RejectionListener rejections;
+
+    Accumulator(
+        ImportedRecords records, TrainingRecordValidator validator, RejectionListener rejections) {
       this.records = records;
       this.validator = validator;
+      this.rejections = rejections;
     }
 
     void decide(String file, long line, PreferencePair pair) {
@@ -251,6 +194,8 @@ public final class PreferenceImporter {
       decisions.add(new RecordDecision(file, line, rejection));
       if (rejection.isEmpty()) {
         pairs.add(pair);
+      } else {
+        rejections.rejected(decisions.get(decisions.size() - 1), pair, null);
       }
     }
 
@@ -259,6 +204,8 @@ public final class PreferenceImporter {
       decisions.add(new RecordDecision(file, line, rejection));
       if (rejection.isEmpty()) {
         unary.add(record);
+      } else {
+        rejections.rejected(decisions.get(decisions.size() - 1), record, null);
       }
     }
 
@@ -282,8 +229,15 @@ public final class PreferenceImporter {
     private RecordLimits limits = RecordLimits.defaults();
     private String modelId = ImportedRecords.DEFAULT_MODEL_ID;
     private Clock clock = Clock.systemUTC();
+    private RejectionListener rejections = (decision, record, text) -> {};
 
     private Builder() {}
+
+    /** Told about every rejected record (default: nobody; the result counts them anyway). */
+    public Builder onRejected(RejectionListener value) {
+      this.rejections = Objects.requireNonNull(value, "rejections");
+      return this;
+    }
 
     /** The format of every file; null (the default) detects it per file. */
     public Builder format(DatasetFormat value) {

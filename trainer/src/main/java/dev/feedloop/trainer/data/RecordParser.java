@@ -320,7 +320,7 @@ public final class RecordParser {
   }
 
   // OpenAI content may be a string or a list of parts [{"type":"text","text":...}]
-  private static String content(JsonElement content, String field) {
+  static String content(JsonElement content, String field) {
     if (content == null || content.isJsonNull()) {
       return "";
     }
