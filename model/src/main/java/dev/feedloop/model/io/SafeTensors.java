@@ -360,12 +360,7 @@ public final class SafeTensors {
   public static void write(
       Path file, Map<String, NDArray> arrays, Map<String, String> metadata, String dtype)
       throws IOException {
-    try (FileChannel ch =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch = openForWriting(file)) {
       write(ch, arrays, metadata, dtype);
     }
   }
@@ -415,12 +410,7 @@ public final class SafeTensors {
       Map<String, String> metadata,
       String dtype)
       throws IOException {
-    try (FileChannel ch =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch = openForWriting(file)) {
       write(ch, shapes, data, metadata, dtype);
     }
   }
@@ -501,6 +491,14 @@ public final class SafeTensors {
       }
       writeFully(ch, buf.flip());
     }
+  }
+
+  private static FileChannel openForWriting(Path file) throws IOException {
+    return FileChannel.open(
+        file,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
   }
 
   private static void writeFully(WritableByteChannel ch, ByteBuffer buf) throws IOException {

@@ -3,10 +3,8 @@ package dev.feedloop.serving.adapters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
-import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
 import dev.feedloop.schemas.kafka.TopicNames;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,13 +16,10 @@ import org.junit.jupiter.api.Test;
 class AdapterConvergenceTest {
 
   @Test
-  void replicasConvergeThroughPinUnpinAndRollbackAndALateReplicaObeysThePin() throws Exception {
-    String baseModel;
-    ModelConfig config;
-    try (LanguageModel model = LanguageModel.load(Path.of("../models/tiny-chat"))) {
-      baseModel = model.baseModelFingerprint();
-      config = model.model().config();
-    }
+  void replicasConvergeThroughPinUnpinAndRollbackAndALateReplicaObeysThePin() {
+    AdapterPublishing.BaseModel tinyChat = AdapterPublishing.tinyChat();
+    String baseModel = tinyChat.fingerprint();
+    ModelConfig config = tinyChat.config();
     TopicNames topics = SharedKafkaBroker.createUniqueTopics("adapter-convergence");
     try (AdapterPublishing trainer = new AdapterPublishing(topics, "tiny-chat", baseModel);
         ServingInstance a = ServingInstance.start(topics);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
-import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
 import dev.feedloop.model.lora.AdapterSlot;
 import dev.feedloop.schemas.ChatMessages;
@@ -12,7 +11,6 @@ import dev.feedloop.schemas.EventSerde;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.serving.adapters.ServingInstance.Reply;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +37,10 @@ class AdapterHotSwapTest {
   private static ModelConfig config;
 
   @BeforeAll
-  static void baseModel() throws Exception {
-    try (LanguageModel model = LanguageModel.load(Path.of("../models/tiny-chat"))) {
-      baseModel = model.baseModelFingerprint();
-      config = model.model().config();
-    }
+  static void baseModel() {
+    AdapterPublishing.BaseModel tinyChat = AdapterPublishing.tinyChat();
+    baseModel = tinyChat.fingerprint();
+    config = tinyChat.config();
   }
 
   @Test

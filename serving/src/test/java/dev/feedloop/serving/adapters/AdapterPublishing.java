@@ -3,6 +3,7 @@ package dev.feedloop.serving.adapters;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
+import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
@@ -16,6 +17,9 @@ import dev.feedloop.schemas.adapters.AdapterChunks;
 import dev.feedloop.schemas.adapters.AdapterPublisher;
 import dev.feedloop.schemas.kafka.TopicKeys;
 import dev.feedloop.schemas.kafka.TopicNames;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +80,17 @@ final class AdapterPublishing implements AutoCloseable {
       }
       edit.accept(adapter.parameters());
       return adapter.toSafetensors();
+    }
+  }
+
+  /** What a trainer knows of the shipped tiny model: its config and base model fingerprint. */
+  record BaseModel(ModelConfig config, String fingerprint) {}
+
+  static BaseModel tinyChat() {
+    try (LanguageModel model = LanguageModel.load(Path.of("../models/tiny-chat"))) {
+      return new BaseModel(model.model().config(), model.baseModelFingerprint());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -3,11 +3,9 @@ package dev.feedloop.serving.adapters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
-import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
 import dev.feedloop.schemas.AdapterPublished;
 import dev.feedloop.schemas.kafka.TopicNames;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -19,13 +17,10 @@ import org.junit.jupiter.api.Test;
 class AdapterRefusalTest {
 
   @Test
-  void everyBrokenAdapterIsRefusedWithItsReasonAndTheLiveOneKeepsServing() throws Exception {
-    String baseModel;
-    ModelConfig config;
-    try (LanguageModel model = LanguageModel.load(Path.of("../models/tiny-chat"))) {
-      baseModel = model.baseModelFingerprint();
-      config = model.model().config();
-    }
+  void everyBrokenAdapterIsRefusedWithItsReasonAndTheLiveOneKeepsServing() {
+    AdapterPublishing.BaseModel tinyChat = AdapterPublishing.tinyChat();
+    String baseModel = tinyChat.fingerprint();
+    ModelConfig config = tinyChat.config();
     TopicNames topics = SharedKafkaBroker.createUniqueTopics("adapter-refusals");
     try (AdapterPublishing trainer = new AdapterPublishing(topics, "tiny-chat", baseModel);
         ServingInstance replica = ServingInstance.start(topics)) {
