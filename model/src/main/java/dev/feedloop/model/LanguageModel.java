@@ -45,6 +45,7 @@ public final class LanguageModel implements AutoCloseable {
   private final List<Long> stopTokenIds;
   private final Set<Long> stopTokenSet;
   private final String tokenizationFingerprint;
+  private final String baseModelFingerprint;
 
   private LanguageModel(
       Path directory,
@@ -59,6 +60,7 @@ public final class LanguageModel implements AutoCloseable {
     this.stopTokenIds = List.copyOf(stopTokenIds);
     this.stopTokenSet = Set.copyOf(stopTokenIds); // membership only: never iterated
     this.tokenizationFingerprint = tokenizationFingerprint(directory, this.stopTokenIds);
+    this.baseModelFingerprint = baseModelFingerprint(directory, tokenizationFingerprint);
   }
 
   public static LanguageModel load(Path dir) throws IOException {
@@ -130,6 +132,31 @@ public final class LanguageModel implements AutoCloseable {
       hash.text(file).text(Files.exists(path) ? ContentHash.ofFile(path) : "");
     }
     return hash.text(stops.toString()).hex();
+  }
+
+  /**
+   * Content hash of config.json's bytes and the {@linkplain #tokenizationFingerprint()
+   * tokenization}: what an adapter announcement's {@code base_model} names, so that an adapter is
+   * only served on the base model it was trained on. The weights are not hashed (that would read
+   * gigabytes at every start): a checkpoint with the same config and tokenizer but other weights is
+   * not told apart.
+   */
+  private static String baseModelFingerprint(Path dir, String tokenization) {
+    Path config = dir.resolve("config.json");
+    return ContentHash.builder()
+        .text("config.json")
+        .text(Files.exists(config) ? ContentHash.ofFile(config) : "")
+        .text(tokenization)
+        .hex();
+  }
+
+  /**
+   * Identifies the base model for adapters (config.json and the tokenization, see {@link
+   * #baseModelFingerprint(Path, String)}): the trainer writes it into each adapter announcement,
+   * serving refuses an adapter whose fingerprint differs from its own.
+   */
+  public String baseModelFingerprint() {
+    return baseModelFingerprint;
   }
 
   static JsonObject readJson(Path file, boolean required) throws IOException {

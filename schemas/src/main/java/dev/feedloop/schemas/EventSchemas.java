@@ -18,6 +18,8 @@ public final class EventSchemas {
           PreferencePair.class,
           UnaryFeedback.class,
           AdapterPublished.class,
+          AdapterChunk.class,
+          AdapterCommand.class,
           TrainerMetrics.class,
           DeadLetter.class);
 

@@ -111,6 +111,39 @@ public final class SampleEvents {
         .setLocation("file:///var/lib/feedloop/adapters/tiny-chat/4")
         .setInlineWeights(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}))
         .setCreatedAt(NOW)
+        .setWeights(
+            AdapterWeights.newBuilder()
+                .setTopic("adapter-weights")
+                .setPartition(1)
+                .setChunkOffsets(List.of(40L, 41L))
+                .setChunkCount(2)
+                .setSizeBytes(600_000L)
+                .build())
+        .setBaseModel("cd".repeat(32))
+        .build();
+  }
+
+  public static AdapterChunk adapterChunk() {
+    return AdapterChunk.newBuilder()
+        .setModelId("tiny-chat")
+        .setVersion(4L)
+        .setIndex(1)
+        .setCount(2)
+        .setData(ByteBuffer.wrap(new byte[] {5, 6, 7}))
+        .setChecksum(ContentHash.of(new byte[] {5, 6, 7}))
+        .build();
+  }
+
+  public static AdapterCommand adapterCommand() {
+    return AdapterCommand.newBuilder()
+        .setCommandId("cmd-1")
+        .setModelId("tiny-chat")
+        .setAction(AdapterAction.ROLLBACK)
+        .setVersion(3L)
+        .setRolledBackVersion(4L)
+        .setOperator("ops@example.com")
+        .setReason("answers got rude")
+        .setIssuedAt(NOW)
         .build();
   }
 
@@ -148,6 +181,8 @@ public final class SampleEvents {
         pair(),
         unary(),
         adapter(),
+        adapterChunk(),
+        adapterCommand(),
         trainerMetrics(),
         deadLetter());
   }

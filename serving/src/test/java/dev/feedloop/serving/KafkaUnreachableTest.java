@@ -73,4 +73,17 @@ class KafkaUnreachableTest {
         .contains("\"type\":\"service_unavailable\"");
     assertThat(waitedMillis).isBetween(900L, 9_000L);
   }
+
+  @Test
+  void notReadyWhileTheAdapterTopicsCannotBeRead() {
+    // the model is loaded, but which adapter is live cannot be known without the cluster
+    Throwable notReady =
+        catchThrowable(() -> http.toBlocking().exchange("/health/readiness", String.class));
+    assertThat(notReady).isInstanceOf(HttpClientResponseException.class);
+    HttpClientResponseException error = (HttpClientResponseException) notReady;
+    assertThat(error.getStatus().getCode()).isEqualTo(503);
+    assertThat(error.getResponse().getBody(String.class).orElseThrow())
+        .contains("\"adapters\"")
+        .contains("DOWN");
+  }
 }

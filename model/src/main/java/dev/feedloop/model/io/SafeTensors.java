@@ -9,10 +9,13 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.feedloop.model.ModelLoadException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -45,35 +48,107 @@ public final class SafeTensors {
     }
   }
 
+  /** Where the bytes are: a file (read when a tensor is loaded) or an array in memory. */
+  private interface Source {
+    long size() throws IOException;
+
+    /** Fills {@code buffer} from {@code position} on. */
+    void read(ByteBuffer buffer, long position) throws IOException;
+  }
+
+  private record FileSource(Path file) implements Source {
+    @Override
+    public long size() throws IOException {
+      return Files.size(file);
+    }
+
+    @Override
+    public void read(ByteBuffer buffer, long position) throws IOException {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        readFully(ch, buffer, position);
+      }
+    }
+  }
+
+  private record MemorySource(byte[] bytes) implements Source {
+    @Override
+    public long size() {
+      return bytes.length;
+    }
+
+    @Override
+    public void read(ByteBuffer buffer, long position) {
+      int length = buffer.remaining();
+      if (position < 0 || position + length > bytes.length) {
+        throw new ModelLoadException(
+            "unexpected end of data while reading " + length + " bytes at offset " + position);
+      }
+      buffer.put(bytes, (int) position, length);
+    }
+  }
+
   private final Path file;
+  private final String label;
+  private final Source source;
   private final long dataStart;
   private final Map<String, TensorInfo> tensors;
   private final Map<String, String> metadata;
 
   private SafeTensors(
-      Path file, long dataStart, Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+      Path file,
+      String label,
+      Source source,
+      long dataStart,
+      Map<String, TensorInfo> tensors,
+      Map<String, String> metadata) {
     this.file = file;
+    this.label = label;
+    this.source = source;
     this.dataStart = dataStart;
     this.tensors = tensors;
     this.metadata = metadata;
   }
 
   public static SafeTensors open(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try {
+      return parse(file, file.toString(), new FileSource(file));
+    } catch (NoSuchFileException e) {
+      throw new ModelLoadException(file + ": file not found");
+    }
+  }
+
+  /**
+   * Reads safetensors bytes held in memory (an adapter received through Kafka); {@code label} names
+   * them in error messages.
+   */
+  public static SafeTensors of(byte[] bytes, String label) {
+    try {
+      return parse(null, label, new MemorySource(bytes));
+    } catch (IOException e) {
+      throw new IllegalStateException("memory cannot fail to read", e);
+    }
+  }
+
+  private static SafeTensors parse(Path path, String file, Source source) throws IOException {
+    {
+      long size = source.size();
+      if (size < 8) {
+        throw new ModelLoadException(file + ": not a safetensors file (" + size + " bytes)");
+      }
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(ch, len, 0);
+      source.read(len, 0);
       long headerLen = len.flip().getLong();
-      if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > ch.size()) {
+      if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > size) {
         throw new ModelLoadException(
             file
                 + ": not a safetensors file (header length "
                 + headerLen
                 + ", file size "
-                + ch.size()
+                + size
                 + ")");
       }
       ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-      readFully(ch, header, 8);
+      source.read(header, 8);
       JsonObject json;
       try {
         json =
@@ -83,7 +158,7 @@ public final class SafeTensors {
         throw new ModelLoadException(
             file + ": safetensors header is not valid JSON: " + e.getMessage());
       }
-      long dataSize = ch.size() - 8 - headerLen;
+      long dataSize = size - 8 - headerLen;
       Map<String, TensorInfo> tensors = new LinkedHashMap<>();
       Map<String, String> metadata = new LinkedHashMap<>();
       for (Map.Entry<String, JsonElement> e : json.entrySet()) {
@@ -130,15 +205,16 @@ public final class SafeTensors {
         tensors.put(e.getKey(), info);
       }
       return new SafeTensors(
+          path,
           file,
+          source,
           8 + headerLen,
           Collections.unmodifiableMap(tensors),
           Collections.unmodifiableMap(metadata));
-    } catch (NoSuchFileException e) {
-      throw new ModelLoadException(file + ": file not found");
     }
   }
 
+  /** The file read, null for bytes in memory. */
   public Path file() {
     return file;
   }
@@ -153,6 +229,7 @@ public final class SafeTensors {
 
   /** Reads a tensor as float32 into a new array owned by {@code manager}. */
   public NDArray load(NDManager manager, String name) throws IOException {
+    String file = label;
     TensorInfo info = tensors.get(name);
     if (info == null) {
       throw new ModelLoadException(file + ": no tensor named " + name);
@@ -163,41 +240,39 @@ public final class SafeTensors {
     }
     // A direct native-order buffer becomes the tensor's storage without another copy.
     ByteBuffer out = manager.allocateDirect((int) (n * 4));
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long pos = dataStart + info.begin;
-      switch (info.dtype) {
-        case "F32" -> readFully(ch, out.order(ByteOrder.LITTLE_ENDIAN), pos);
-        case "BF16", "F16" -> {
-          boolean bf16 = info.dtype.equals("BF16");
-          ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-          long remaining = info.end - info.begin;
-          while (remaining > 0) {
-            chunk.clear().limit((int) Math.min(chunk.capacity(), remaining));
-            readFully(ch, chunk, pos);
-            pos += chunk.limit();
-            remaining -= chunk.limit();
-            chunk.flip();
-            while (chunk.remaining() >= 2) {
-              short h = chunk.getShort();
-              out.putFloat(bf16 ? bf16ToFloat(h) : f16ToFloat(h));
-            }
+    long pos = dataStart + info.begin;
+    switch (info.dtype) {
+      case "F32" -> source.read(out.order(ByteOrder.LITTLE_ENDIAN), pos);
+      case "BF16", "F16" -> {
+        boolean bf16 = info.dtype.equals("BF16");
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        long remaining = info.end - info.begin;
+        while (remaining > 0) {
+          chunk.clear().limit((int) Math.min(chunk.capacity(), remaining));
+          source.read(chunk, pos);
+          pos += chunk.limit();
+          remaining -= chunk.limit();
+          chunk.flip();
+          while (chunk.remaining() >= 2) {
+            short h = chunk.getShort();
+            out.putFloat(bf16 ? bf16ToFloat(h) : f16ToFloat(h));
           }
         }
-        default ->
-            throw new ModelLoadException(
-                file
-                    + ": tensor "
-                    + name
-                    + " has dtype "
-                    + info.dtype
-                    + "; supported: F32, F16, BF16");
       }
+      default ->
+          throw new ModelLoadException(
+              file
+                  + ": tensor "
+                  + name
+                  + " has dtype "
+                  + info.dtype
+                  + "; supported: F32, F16, BF16");
     }
     out.rewind().order(ByteOrder.nativeOrder());
     return manager.create(out, new Shape(info.shape), DataType.FLOAT32);
   }
 
-  private static long bytesPer(String dtype, Path file, String name) {
+  private static long bytesPer(String dtype, String file, String name) {
     return switch (dtype) {
       case "F64", "I64", "U64" -> 8;
       case "F32", "I32", "U32" -> 4;
@@ -285,6 +360,29 @@ public final class SafeTensors {
   public static void write(
       Path file, Map<String, NDArray> arrays, Map<String, String> metadata, String dtype)
       throws IOException {
+    try (FileChannel ch = openForWriting(file)) {
+      write(ch, arrays, metadata, dtype);
+    }
+  }
+
+  /** The bytes {@link #write(Path, Map, Map, String)} would write to a file. */
+  public static byte[] toBytes(
+      Map<String, NDArray> arrays, Map<String, String> metadata, String dtype) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      write(Channels.newChannel(bytes), arrays, metadata, dtype);
+    } catch (IOException e) {
+      throw new IllegalStateException("memory cannot fail to write", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void write(
+      WritableByteChannel ch,
+      Map<String, NDArray> arrays,
+      Map<String, String> metadata,
+      String dtype)
+      throws IOException {
     Map<String, float[]> data = new TreeMap<>();
     Map<String, long[]> shapes = new TreeMap<>();
     for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
@@ -292,7 +390,7 @@ public final class SafeTensors {
       data.put(e.getKey(), a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : toFloats(a));
       shapes.put(e.getKey(), a.getShape().getShape());
     }
-    write(file, shapes, data, metadata, dtype);
+    write(ch, shapes, data, metadata, dtype);
   }
 
   private static float[] toFloats(NDArray a) {
@@ -307,6 +405,18 @@ public final class SafeTensors {
    */
   public static void write(
       Path file,
+      Map<String, long[]> shapes,
+      Map<String, float[]> data,
+      Map<String, String> metadata,
+      String dtype)
+      throws IOException {
+    try (FileChannel ch = openForWriting(file)) {
+      write(ch, shapes, data, metadata, dtype);
+    }
+  }
+
+  private static void write(
+      WritableByteChannel ch,
       Map<String, long[]> shapes,
       Map<String, float[]> data,
       Map<String, String> metadata,
@@ -358,12 +468,7 @@ public final class SafeTensors {
     byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
     int padded =
         (headerBytes.length + 7) / 8 * 8; // the format pads the header with spaces to 8 bytes
-    try (FileChannel ch =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
+    {
       ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
       head.putLong(padded).put(headerBytes);
       while (head.hasRemaining()) {
@@ -388,7 +493,15 @@ public final class SafeTensors {
     }
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+  private static FileChannel openForWriting(Path file) throws IOException {
+    return FileChannel.open(
+        file,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
+  private static void writeFully(WritableByteChannel ch, ByteBuffer buf) throws IOException {
     while (buf.hasRemaining()) {
       ch.write(buf);
     }

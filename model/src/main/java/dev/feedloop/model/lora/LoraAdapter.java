@@ -171,9 +171,39 @@ public final class LoraAdapter implements AutoCloseable {
   public void save(Path dir) throws IOException {
     Files.createDirectories(dir);
     config.write(dir.resolve(ADAPTER_CONFIG));
+    SafeTensors.write(dir.resolve(ADAPTER_WEIGHTS), tensors(), Map.of("format", "pt"), "F32");
+  }
+
+  /**
+   * The bytes {@link #save} writes to {@code adapter_model.safetensors} (float32, PEFT's tensor
+   * names): what an adapter announcement's checksum covers and what travels through Kafka.
+   */
+  public byte[] toSafetensors() {
+    return SafeTensors.toBytes(tensors(), Map.of("format", "pt"), "F32");
+  }
+
+  private Map<String, NDArray> tensors() {
     Map<String, NDArray> tensors = new LinkedHashMap<>();
     parameters().forEach(p -> tensors.put(p.name(), p.array()));
-    SafeTensors.write(dir.resolve(ADAPTER_WEIGHTS), tensors, Map.of("format", "pt"), "F32");
+    return tensors;
+  }
+
+  /**
+   * Reads {@code adapter_model.safetensors} bytes held in memory, with the same checks as {@link
+   * #load}: the config travels beside them (an announcement's LoraSettings, {@link
+   * LoraConfig#fromSettings}).
+   *
+   * @param label names the bytes in error messages
+   */
+  public static LoraAdapter fromSafetensors(
+      byte[] safetensors,
+      String label,
+      LoraConfig config,
+      ModelConfig model,
+      NDManager parent,
+      DataType dtype)
+      throws IOException {
+    return read(SafeTensors.of(safetensors, label), label, config, model, parent, dtype);
   }
 
   /** Loads a PEFT LoRA adapter directory for a model with config {@code model}. */
@@ -188,7 +218,17 @@ public final class LoraAdapter implements AutoCloseable {
               : "";
       throw new ModelLoadException(weights + ": file not found" + hint);
     }
-    SafeTensors st = SafeTensors.open(weights);
+    return read(SafeTensors.open(weights), weights.toString(), config, model, parent, dtype);
+  }
+
+  private static LoraAdapter read(
+      SafeTensors st,
+      String weights,
+      LoraConfig config,
+      ModelConfig model,
+      NDManager parent,
+      DataType dtype)
+      throws IOException {
     Map<String, String[]> names = new LinkedHashMap<>(); // module path -> {A name, B name}
     for (String name : st.tensors().keySet()) {
       Matcher mt = PEFT_NAME.matcher(name);

@@ -1,5 +1,7 @@
 package dev.feedloop.schemas.kafka;
 
+import dev.feedloop.schemas.AdapterChunk;
+import dev.feedloop.schemas.AdapterCommand;
 import dev.feedloop.schemas.AdapterPublished;
 import dev.feedloop.schemas.DeadLetter;
 import dev.feedloop.schemas.FeedbackReceived;
@@ -14,29 +16,60 @@ import org.apache.avro.specific.SpecificRecord;
  * TopicNames} holds the names a deployment actually uses.
  */
 public enum Topic {
-  GENERATIONS("generations", GenerationLogged.class, "generation id", false),
-  FEEDBACK("feedback", FeedbackReceived.class, "generation id", false),
-  PREFERENCE_PAIRS("preference-pairs", PreferencePair.class, "prompt hash", false),
-  UNARY_FEEDBACK("unary-feedback", UnaryFeedback.class, "prompt hash", false),
-  /** Compacted: the latest announcement per model id is what a new replica needs. */
-  ADAPTERS("adapters", AdapterPublished.class, "model id", true),
-  TRAINER_METRICS("trainer-metrics", TrainerMetrics.class, "run id", false),
-  DEAD_LETTER("dead-letter", DeadLetter.class, "source key", false);
+  GENERATIONS("generations", GenerationLogged.class, "generation id", Retention.TIME, false),
+  FEEDBACK("feedback", FeedbackReceived.class, "generation id", Retention.TIME, false),
+  PREFERENCE_PAIRS("preference-pairs", PreferencePair.class, "prompt hash", Retention.TIME, false),
+  UNARY_FEEDBACK("unary-feedback", UnaryFeedback.class, "prompt hash", Retention.TIME, false),
+  /**
+   * Compacted, one key per model and version: every announcement stays, so a new replica learns the
+   * live version and the history it may pin or roll back to.
+   */
+  ADAPTERS("adapters", AdapterPublished.class, "model id @ version", Retention.COMPACTED, true),
+  /**
+   * Adapter weights in chunks, compacted with one key per chunk so that every version stays
+   * fetchable; the chunks of one model share a partition (AdapterChunks.partitionFor).
+   */
+  ADAPTER_WEIGHTS(
+      "adapter-weights",
+      AdapterChunk.class,
+      "model id @ version # chunk index",
+      Retention.COMPACTED,
+      false),
+  /**
+   * Operators' pin / unpin / rollback, kept forever: every replica, also one started much later,
+   * replays the whole history of a model's commands in order (one partition).
+   */
+  ADAPTER_COMMANDS("adapter-commands", AdapterCommand.class, "model id", Retention.FOREVER, true),
+  TRAINER_METRICS("trainer-metrics", TrainerMetrics.class, "run id", Retention.TIME, false),
+  DEAD_LETTER("dead-letter", DeadLetter.class, "source key", Retention.TIME, false);
+
+  /** How a topic keeps its records. */
+  public enum Retention {
+    /** Deleted after the catalog's retention time. */
+    TIME,
+    /** Compacted: the latest record per key stays. */
+    COMPACTED,
+    /** Never deleted. */
+    FOREVER
+  }
 
   private final String defaultName;
   private final Class<? extends SpecificRecord> valueType;
   private final String key;
-  private final boolean compacted;
+  private final Retention retention;
+  private final boolean singlePartition;
 
   Topic(
       String defaultName,
       Class<? extends SpecificRecord> valueType,
       String key,
-      boolean compacted) {
+      Retention retention,
+      boolean singlePartition) {
     this.defaultName = defaultName;
     this.valueType = valueType;
     this.key = key;
-    this.compacted = compacted;
+    this.retention = retention;
+    this.singlePartition = singlePartition;
   }
 
   public String defaultName() {
@@ -53,7 +86,16 @@ public enum Topic {
   }
 
   public boolean compacted() {
-    return compacted;
+    return retention == Retention.COMPACTED;
+  }
+
+  public Retention retention() {
+    return retention;
+  }
+
+  /** One partition: a total order of the topic's records (announcements, commands) per model. */
+  public boolean singlePartition() {
+    return singlePartition;
   }
 
   /** The environment variable that renames this topic, e.g. FEEDLOOP_TOPIC_PREFERENCE_PAIRS. */

@@ -1,5 +1,7 @@
 package dev.feedloop.schemas.kafka;
 
+import dev.feedloop.schemas.AdapterChunk;
+import dev.feedloop.schemas.AdapterCommand;
 import dev.feedloop.schemas.AdapterPublished;
 import dev.feedloop.schemas.FeedbackReceived;
 import dev.feedloop.schemas.GenerationLogged;
@@ -11,7 +13,9 @@ import dev.feedloop.schemas.UnaryFeedback;
  * The record key of every event, one rule per topic, so that producers and the consumers that check
  * keys agree: generations and feedback by generation id (a feedback event meets its generation in
  * the same partition), training records by prompt hash (the pairs and votes of one prompt meet in
- * one partition), adapters by model id (compaction keeps the live announcement of each model),
+ * one partition), adapter announcements by model id and version ("tiny-chat@3": compaction keeps
+ * every version, which history and rollback need), adapter weight chunks by model id, version and
+ * index ("tiny-chat@3#0"), operator commands by model id (one model's commands stay in order),
  * trainer metrics by run id. Dead letters keep the source record's key bytes as they are.
  */
 public final class TopicKeys {
@@ -35,7 +39,23 @@ public final class TopicKeys {
   }
 
   public static String of(AdapterPublished adapter) {
-    return adapter.getModelId();
+    return adapterVersion(adapter.getModelId(), adapter.getVersion());
+  }
+
+  public static String of(AdapterChunk chunk) {
+    return adapterVersion(chunk.getModelId(), chunk.getVersion()) + "#" + chunk.getIndex();
+  }
+
+  public static String of(AdapterCommand command) {
+    return command.getModelId();
+  }
+
+  /**
+   * "model@version": unique per version, since the part after the last '@' is only digits and a
+   * model id cannot end a key this way for another version.
+   */
+  private static String adapterVersion(String modelId, long version) {
+    return modelId + "@" + version;
   }
 
   public static String of(TrainerMetrics metrics) {

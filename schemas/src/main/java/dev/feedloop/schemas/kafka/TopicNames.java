@@ -66,6 +66,14 @@ public final class TopicNames {
     return name(Topic.ADAPTERS);
   }
 
+  public String adapterWeights() {
+    return name(Topic.ADAPTER_WEIGHTS);
+  }
+
+  public String adapterCommands() {
+    return name(Topic.ADAPTER_COMMANDS);
+  }
+
   public String trainerMetrics() {
     return name(Topic.TRAINER_METRICS);
   }

@@ -29,23 +29,36 @@ public record TopicSpec(Topic topic, String name, int partitions, Map<String, St
   }
 
   /**
-   * Every topic of the loop. The adapters topic has one partition (a total order of versions per
-   * model) and is compacted; the others are time-retained.
+   * Every topic of the loop. Adapter announcements and operator commands have one partition (a
+   * total order per model); announcements and weight chunks are compacted (one key per version and
+   * per chunk, so nothing a replica may need is deleted), commands are kept forever; the others are
+   * time-retained.
    */
   public static List<TopicSpec> catalog(TopicNames names, int partitions, Duration retention) {
     List<TopicSpec> specs = new ArrayList<>();
     for (Topic topic : Topic.values()) {
       Map<String, String> configs = new LinkedHashMap<>();
-      if (topic.compacted()) {
-        configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        // announcements carry adapter weights inline when small; allow a few MB
-        configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
-      } else {
-        configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
-        configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+      switch (topic.retention()) {
+        case COMPACTED -> {
+          configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+          if (topic == Topic.ADAPTERS) {
+            // announcements carry adapter weights inline when small; allow a few MB
+            configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
+          }
+        }
+        case FOREVER -> {
+          configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+          configs.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
+          configs.put(TopicConfig.RETENTION_BYTES_CONFIG, "-1");
+        }
+        case TIME -> {
+          configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+          configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        }
       }
       specs.add(
-          new TopicSpec(topic, names.name(topic), topic.compacted() ? 1 : partitions, configs));
+          new TopicSpec(
+              topic, names.name(topic), topic.singlePartition() ? 1 : partitions, configs));
     }
     return List.copyOf(specs);
   }

@@ -33,16 +33,45 @@ class TopicNamesTest {
     assertThat(specs).hasSize(Topic.values().length);
     for (TopicSpec spec : specs) {
       boolean adapters = spec.topic() == Topic.ADAPTERS;
+      boolean compacted = adapters || spec.topic() == Topic.ADAPTER_WEIGHTS;
+      boolean forever = spec.topic() == Topic.ADAPTER_COMMANDS;
       assertThat(spec.configs().get(TopicConfig.CLEANUP_POLICY_CONFIG))
           .isEqualTo(
-              adapters ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
-      assertThat(spec.partitions()).isEqualTo(adapters ? 1 : 4);
+              compacted ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
+      assertThat(spec.partitions()).isEqualTo(adapters || forever ? 1 : 4);
       assertThat(spec.name()).startsWith("t.");
-      if (!adapters) {
+      if (forever) {
+        assertThat(spec.configs()).containsEntry(TopicConfig.RETENTION_MS_CONFIG, "-1");
+      } else if (!compacted) {
         assertThat(spec.configs())
             .containsEntry(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(2L * 24 * 3600 * 1000));
       }
     }
+  }
+
+  @Test
+  void adapterTopicsHaveDefaultNamesAndRenames() {
+    assertThat(TopicNames.defaults().adapterWeights()).isEqualTo("adapter-weights");
+    assertThat(TopicNames.defaults().adapterCommands()).isEqualTo("adapter-commands");
+    TopicNames names =
+        TopicNames.fromEnvironment(
+            Map.of(
+                "FEEDLOOP_TOPIC_PREFIX", "p.", "FEEDLOOP_TOPIC_ADAPTER_WEIGHTS", "weights-blob"));
+    assertThat(names.adapterWeights()).isEqualTo("weights-blob");
+    assertThat(names.adapterCommands()).isEqualTo("p.adapter-commands");
+  }
+
+  @Test
+  void adapterKeysAreUniquePerVersionAndChunk() {
+    var v3 = dev.feedloop.schemas.SampleEvents.adapter();
+    v3.setVersion(3L);
+    var v4 = dev.feedloop.schemas.SampleEvents.adapter();
+    assertThat(TopicKeys.of(v3)).isEqualTo("tiny-chat@3");
+    assertThat(TopicKeys.of(v4)).isEqualTo("tiny-chat@4");
+    assertThat(TopicKeys.of(dev.feedloop.schemas.SampleEvents.adapterChunk()))
+        .isEqualTo("tiny-chat@4#1");
+    assertThat(TopicKeys.of(dev.feedloop.schemas.SampleEvents.adapterCommand()))
+        .isEqualTo("tiny-chat");
   }
 
   @Test

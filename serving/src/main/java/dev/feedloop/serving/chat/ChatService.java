@@ -4,11 +4,14 @@ import dev.feedloop.model.Completion;
 import dev.feedloop.model.Generator;
 import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.SamplingParams;
+import dev.feedloop.model.lora.AdapterSlot;
+import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.schemas.ChatMessage;
 import dev.feedloop.schemas.ChatMessages;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.PromptHash;
 import dev.feedloop.schemas.SamplingParameters;
+import dev.feedloop.serving.ServingFactory;
 import dev.feedloop.serving.ServingSettings;
 import dev.feedloop.serving.api.ApiException;
 import dev.feedloop.serving.api.ChatCompletionRequest;
@@ -42,6 +45,7 @@ public final class ChatService {
   private final EventLog events;
   private final GenerationIndex index;
   private final ServingSettings settings;
+  private final AdapterSlot adapters;
   private final Timer generationTime;
   private final Counter completionTokenCount;
 
@@ -51,7 +55,9 @@ public final class ChatService {
       EventLog events,
       GenerationIndex index,
       ServingSettings settings,
+      AdapterSlot adapters,
       MeterRegistry meters) {
+    this.adapters = adapters;
     this.model = model;
     this.generator = model.generator();
     this.worker = worker;
@@ -96,7 +102,14 @@ public final class ChatService {
             stopSequences(request.stop()),
             candidates);
     long arrived = System.nanoTime();
-    Generated generated = worker.run(() -> generate(prompt, params));
+    Generated generated;
+    Long adapterVersion;
+    // the request keeps the adapter it was admitted with, whatever is swapped in meanwhile
+    try (AdapterSlot.Lease lease = adapters.acquire()) {
+      generated = worker.run(() -> generate(prompt, params, lease.adapter()));
+      adapterVersion =
+          lease.version() == ServingFactory.BASE_MODEL_VERSION ? null : lease.version();
+    }
     generationTime.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
 
     String requestId = "chatcmpl-" + UUID.randomUUID();
@@ -115,7 +128,7 @@ public final class ChatService {
               .setRequestId(requestId)
               .setCandidateIndex(i)
               .setModelId(settings.modelId())
-              .setAdapterVersion(null)
+              .setAdapterVersion(adapterVersion)
               .setUserId(request.user())
               .setPrompt(prompt)
               .setCompletion(completion.text())
@@ -136,7 +149,7 @@ public final class ChatService {
               new ChatMessageBody("assistant", completion.text()),
               completion.finishReason(),
               generationId,
-              null));
+              adapterVersion));
     }
     completionTokenCount.increment(completionTokens);
     return new ChatCompletionResponse(
@@ -152,7 +165,7 @@ public final class ChatService {
   }
 
   /** Runs on the generation thread: tokenize, check the context, generate, score. */
-  private Generated generate(List<ChatMessage> prompt, SamplingParams params) {
+  private Generated generate(List<ChatMessage> prompt, SamplingParams params, LoraAdapter adapter) {
     long[] promptIds = model.promptTokens(prompt);
     int context = model.model().config().maxPositionEmbeddings();
     if (promptIds.length + params.maxNewTokens() > context) {
@@ -166,10 +179,10 @@ public final class ChatService {
               + context
               + " tokens");
     }
-    List<Completion> candidates = generator.generate(List.of(promptIds), params, null).get(0);
+    List<Completion> candidates = generator.generate(List.of(promptIds), params, adapter).get(0);
     double[] logProbs = new double[candidates.size()];
     for (int i = 0; i < logProbs.length; i++) {
-      logProbs[i] = model.scoreGenerated(prompt, promptIds, candidates.get(i), null);
+      logProbs[i] = model.scoreGenerated(prompt, promptIds, candidates.get(i), adapter);
     }
     return new Generated(promptIds.length, candidates, logProbs);
   }

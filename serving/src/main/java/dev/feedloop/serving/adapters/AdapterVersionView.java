@@ -1,0 +1,19 @@
+package dev.feedloop.serving.adapters;
+
+import dev.feedloop.schemas.AdapterPublished;
+
+/**
+ * What a replica knows of one announced version.
+ *
+ * @param status live, available, refused or rolled_back
+ * @param reason the refusal's code (e.g. checksum, missing-chunk), null unless refused
+ * @param detail the refusal's message, null unless refused
+ */
+public record AdapterVersionView(
+    AdapterPublished announcement, String status, String reason, String detail) {
+
+  public static final String LIVE = "live";
+  public static final String AVAILABLE = "available";
+  public static final String REFUSED = "refused";
+  public static final String ROLLED_BACK = "rolled_back";
+}

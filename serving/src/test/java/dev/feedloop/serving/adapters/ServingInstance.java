@@ -1,0 +1,183 @@
+package dev.feedloop.serving.adapters;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.feedloop.infra.kafka.SharedKafkaBroker;
+import dev.feedloop.model.LanguageModel;
+import dev.feedloop.model.lora.AdapterSlot;
+import dev.feedloop.schemas.kafka.TopicNames;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.core.type.Argument;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** One serving replica on a random port, with a plain HTTP client, for multi-replica tests. */
+final class ServingInstance implements AutoCloseable {
+
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  private final EmbeddedServer server;
+  private final JsonMapper json;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private ServingInstance(EmbeddedServer server) {
+    this.server = server;
+    this.json = server.getApplicationContext().getBean(JsonMapper.class);
+  }
+
+  static ServingInstance start(TopicNames topics) {
+    String generations = topics.generations();
+    EmbeddedServer server =
+        ApplicationContext.run(
+            EmbeddedServer.class,
+            Map.of(
+                "micronaut.server.port",
+                -1,
+                "feedloop.kafka.bootstrap-servers",
+                SharedKafkaBroker.bootstrapServers(),
+                "feedloop.kafka.topic-prefix",
+                generations.substring(0, generations.length() - "generations".length()),
+                "feedloop.serving.model-dir",
+                "../models/tiny-chat"));
+    return new ServingInstance(server);
+  }
+
+  ApplicationContext context() {
+    return server.getApplicationContext();
+  }
+
+  AdapterSlot slot() {
+    return context().getBean(AdapterSlot.class);
+  }
+
+  LanguageModel model() {
+    return context().getBean(LanguageModel.class);
+  }
+
+  /** A response: status and body as a JSON object. */
+  record Reply(int status, Map<String, Object> body) {}
+
+  Reply get(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET().build());
+  }
+
+  Reply post(String path, Object body) {
+    try {
+      return send(
+          HttpRequest.newBuilder(uri(path))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+              .build());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Posts an operator action and expects 202. */
+  Map<String, Object> act(String path) {
+    Reply reply = post(path, Map.of("reason", "test"));
+    assertThat(reply.status()).as("%s answered %s", path, reply.body()).isEqualTo(202);
+    return reply.body();
+  }
+
+  Map<String, Object> adapters() {
+    return get("/v1/adapters").body();
+  }
+
+  long liveVersion() {
+    return ((Number) adapters().get("live_version")).longValue();
+  }
+
+  /** Polls GET /v1/adapters until {@code condition} holds; fails after {@link #WAIT}. */
+  Map<String, Object> awaitAdapters(String what, Predicate<Map<String, Object>> condition) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    Map<String, Object> last = null;
+    while (System.nanoTime() < deadline) {
+      last = adapters();
+      if (condition.test(last)) {
+        return last;
+      }
+      sleep(100);
+    }
+    throw new AssertionError(what + " did not happen within " + WAIT + "; last seen " + last);
+  }
+
+  Map<String, Object> awaitLive(long version, Long pinned) {
+    return awaitAdapters(
+        "live version " + version + ", pinned " + pinned,
+        a ->
+            ((Number) a.get("live_version")).longValue() == version
+                && java.util.Objects.equals(
+                    a.get("pinned_version") == null
+                        ? null
+                        : ((Number) a.get("pinned_version")).longValue(),
+                    pinned)
+                && Boolean.TRUE.equals(a.get("ready")));
+  }
+
+  /** The history entry of {@code version} in a GET /v1/adapters body. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> version(Map<String, Object> adapters, long version) {
+    return ((List<Map<String, Object>>) adapters.get("data"))
+        .stream()
+            .filter(v -> ((Number) v.get("version")).longValue() == version)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no version " + version + " in " + adapters));
+  }
+
+  String prometheus() {
+    HttpRequest request = HttpRequest.newBuilder(uri("/prometheus")).GET().build();
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Reply send(HttpRequest request) {
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      Map<String, Object> body =
+          response.body().isEmpty()
+              ? Map.of()
+              : json.readValue(response.body(), Argument.mapOf(String.class, Object.class));
+      return new Reply(response.statusCode(), body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + server.getPort() + path);
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.getApplicationContext().close();
+  }
+}
