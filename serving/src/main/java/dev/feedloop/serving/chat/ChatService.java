@@ -16,6 +16,7 @@ import dev.feedloop.serving.api.ChatCompletionResponse;
 import dev.feedloop.serving.api.ChatMessageBody;
 import dev.feedloop.serving.events.EventLog;
 import dev.feedloop.serving.feedback.GenerationIndex;
+import dev.feedloop.serving.limits.LimitSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -42,6 +43,7 @@ public final class ChatService {
   private final EventLog events;
   private final GenerationIndex index;
   private final ServingSettings settings;
+  private final LimitSettings limits;
   private final Timer generationTime;
   private final Counter completionTokenCount;
 
@@ -51,6 +53,7 @@ public final class ChatService {
       EventLog events,
       GenerationIndex index,
       ServingSettings settings,
+      LimitSettings limits,
       MeterRegistry meters) {
     this.model = model;
     this.generator = model.generator();
@@ -58,6 +61,7 @@ public final class ChatService {
     this.events = events;
     this.index = index;
     this.settings = settings;
+    this.limits = limits;
     this.generationTime =
         Timer.builder("feedloop.generation")
             .description("time from a request's arrival to its last candidate, queueing included")
@@ -154,6 +158,7 @@ public final class ChatService {
   /** Runs on the generation thread: tokenize, check the context, generate, score. */
   private Generated generate(List<ChatMessage> prompt, SamplingParams params) {
     long[] promptIds = model.promptTokens(prompt);
+    limits.requirePromptWithinLimit(promptIds.length);
     int context = model.model().config().maxPositionEmbeddings();
     if (promptIds.length + params.maxNewTokens() > context) {
       throw ApiException.invalid(
