@@ -48,8 +48,14 @@ class ServerBindingTest {
 
   @Test
   void aNonLoopbackHostWithoutKeysRefusesToStart() {
-    Throwable refused =
-        catchThrowable(() -> start(Map.of("micronaut.server.host", "0.0.0.0")).close());
+    Throwable refused;
+    try (ApplicationContext context =
+        ApplicationContext.builder()
+            .properties(properties(Map.of("micronaut.server.host", "0.0.0.0")))
+            .environments("test")
+            .start()) {
+      refused = catchThrowable(() -> context.getBean(EmbeddedServer.class).start());
+    }
 
     assertThat(refused).isNotNull();
     assertThat(messages(refused))
@@ -74,11 +80,15 @@ class ServerBindingTest {
   }
 
   private static EmbeddedServer start(Map<String, Object> extra) {
+    return ApplicationContext.run(EmbeddedServer.class, properties(extra), "test");
+  }
+
+  private static Map<String, Object> properties(Map<String, Object> extra) {
     Map<String, Object> properties = new HashMap<>(extra);
     properties.put("feedloop.kafka.bootstrap-servers", SharedKafkaBroker.bootstrapServers());
     properties.put("feedloop.serving.model-dir", "../models/tiny-chat");
     properties.put("micronaut.server.port", -1);
-    return ApplicationContext.run(EmbeddedServer.class, properties, "test");
+    return properties;
   }
 
   private static String messages(Throwable error) {
