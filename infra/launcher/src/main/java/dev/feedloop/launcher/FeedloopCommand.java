@@ -8,6 +8,7 @@ import dev.feedloop.schemas.settings.Durations;
 import dev.feedloop.streams.FeedbackStreamsApp;
 import dev.feedloop.streams.StreamsSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,12 +25,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "feedloop",
     mixinStandardHelpOptions = true,
-    subcommands = StreamsBenchmark.class,
+    subcommands = {ServeCommand.class, StreamsBenchmark.class},
     version = "feedloop 0.1.0",
     description = {
       "Runs the feedback loop locally: the embedded Kafka broker (or the cluster in KAFKA_BOOTSTRAP_SERVERS),",
-      "the loop's topics and the feedback-streams topology (FEEDLOOP_STREAMS_* settings).",
-      "Serving, trainer and simulated users join as they land."
+      "the loop's topics, the feedback-streams topology (FEEDLOOP_STREAMS_* settings) and serving,",
+      "the OpenAI-compatible HTTP API (FEEDLOOP_SERVING_* settings; its URL is printed).",
+      "Trainer and simulated users join as they land."
     })
 public final class FeedloopCommand implements Callable<Integer> {
 
@@ -56,6 +58,11 @@ public final class FeedloopCommand implements Callable<Integer> {
 
   public FeedloopCommand(Map<String, String> environment) {
     this.environment = environment;
+  }
+
+  /** The environment the launcher was started with (System.getenv, or a test's). */
+  Map<String, String> environment() {
+    return environment;
   }
 
   public static void main(String[] args) {
@@ -98,10 +105,16 @@ public final class FeedloopCommand implements Callable<Integer> {
             streamsSettings.applicationId(),
             streamsSettings.processingGuarantee(),
             streamsSettings.stateDirectory());
-        out.println(
-            "Ready. Components of the loop are started here as they land (serving, trainer, simulated users).");
-        out.flush();
-        awaitStop(closed);
+        try (EmbeddedServer serving =
+            EmbeddedServing.start(cluster.settings().bootstrapServers(), environment)) {
+          out.printf(
+              "serving: %s (OpenAI-compatible base URL; any OpenAI client works while this runs)%n",
+              EmbeddedServing.openAiBaseUrl(serving));
+          out.println(
+              "Ready. Components of the loop are started here as they land (trainer, simulated users).");
+          out.flush();
+          awaitStop(duration, closed);
+        }
       }
     }
     return 0;
@@ -111,7 +124,7 @@ public final class FeedloopCommand implements Callable<Integer> {
    * Waits for Ctrl-C / SIGTERM or the end of --duration. On a signal the JVM only waits for its
    * shutdown hooks, so the hook holds the JVM until the caller has closed the components.
    */
-  private void awaitStop(CountDownLatch closed) throws InterruptedException {
+  static void awaitStop(Duration duration, CountDownLatch closed) throws InterruptedException {
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook =
         new Thread(

@@ -5,9 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,22 +28,35 @@ class FeedloopCommandTest {
 
   @TempDir Path dataDirectory;
 
+  /** The shipped model, seen from this module's directory, and any free port for serving. */
+  private static final Map<String, String> SERVING =
+      Map.of("FEEDLOOP_MODEL_DIR", "../../models/tiny-chat", "FEEDLOOP_SERVING_PORT", "0");
+
+  private static final Pattern SERVING_URL = Pattern.compile("(?i)serving: (http://\\S+/v1)");
+
   @Test
   void runsAgainstTheExternalClusterNamedInTheEnvironment() throws Exception {
     String prefix =
         SharedKafkaBroker.uniqueTopicNames("launcher").generations().replace("generations", "");
-    Map<String, String> environment =
-        Map.of(
-            "KAFKA_BOOTSTRAP_SERVERS",
-            SharedKafkaBroker.bootstrapServers(),
-            "FEEDLOOP_TOPIC_PREFIX",
-            prefix);
+    Map<String, String> environment = new HashMap<>(SERVING);
+    environment.put("KAFKA_BOOTSTRAP_SERVERS", SharedKafkaBroker.bootstrapServers());
+    environment.put("FEEDLOOP_TOPIC_PREFIX", prefix);
     StringWriter out = new StringWriter();
     CommandLine command =
         new CommandLine(new FeedloopCommand(environment)).setOut(new PrintWriter(out));
 
-    int exit = command.execute("--data-dir", dataDirectory.toString(), "--duration", "100ms");
+    // serving answers a chat completion at the printed URL while the launcher runs
+    ExecutorService runner = Executors.newSingleThreadExecutor();
+    Future<Integer> run =
+        runner.submit(
+            () -> command.execute("--data-dir", dataDirectory.toString(), "--duration", "20s"));
+    String baseUrl = awaitServingUrl(out, run);
+    HttpResponse<String> answer = chat(baseUrl);
+    int exit = run.get(90, TimeUnit.SECONDS);
+    runner.shutdown();
 
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.body()).contains("\"object\":\"chat.completion\"", "\"generation_id\"");
     assertThat(exit).isZero();
     assertThat(out.toString())
         .contains("external cluster")
@@ -48,6 +72,70 @@ class FeedloopCommandTest {
       assertThat(admin.listTopics().names().get())
           .contains(prefix + "adapters", prefix + "dead-letter");
     }
+  }
+
+  @Test
+  void serveRunsOneReplicaAgainstTheGivenCluster() {
+    String prefix =
+        SharedKafkaBroker.uniqueTopicNames("launcher-serve")
+            .generations()
+            .replace("generations", "");
+    Map<String, String> environment = new HashMap<>(SERVING);
+    environment.put("FEEDLOOP_TOPIC_PREFIX", prefix);
+    StringWriter out = new StringWriter();
+    CommandLine command =
+        new CommandLine(new FeedloopCommand(environment)).setOut(new PrintWriter(out));
+
+    int exit =
+        command.execute(
+            "serve",
+            "--bootstrap-servers",
+            SharedKafkaBroker.bootstrapServers(),
+            "--duration",
+            "100ms");
+
+    assertThat(exit).isZero();
+    assertThat(out.toString()).containsPattern("Serving: http://127\\.0\\.0\\.1:\\d+/v1");
+  }
+
+  @Test
+  void serveExplainsItsSettings() {
+    StringWriter out = new StringWriter();
+    CommandLine command =
+        new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
+
+    int exit = command.execute("serve", "--help");
+
+    assertThat(exit).isZero();
+    assertThat(out.toString())
+        .contains("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "FEEDLOOP_SERVING_API_KEYS");
+  }
+
+  private static String awaitServingUrl(StringWriter out, Future<Integer> run) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && !run.isDone()) {
+      Matcher url = SERVING_URL.matcher(out.toString());
+      if (url.find()) {
+        return url.group(1);
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no serving URL printed:\n" + out);
+  }
+
+  private static HttpResponse<String> chat(String baseUrl) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(baseUrl + "/chat/completions"))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"tiny-chat\",\"max_tokens\":8,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+            .build();
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .build()
+        .send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.feedloop.serving.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.feedloop.serving.limits.Limit;
+import dev.feedloop.serving.limits.WithinLimit;
 import io.micronaut.core.beans.BeanIntrospector;
 import io.micronaut.core.beans.BeanProperty;
 import io.micronaut.core.convert.exceptions.ConversionErrorException;
@@ -10,12 +12,19 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
 import io.micronaut.http.codec.CodecException;
+import io.micronaut.http.exceptions.ContentLengthExceededException;
+import io.micronaut.http.server.HttpServerConfiguration;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
 import io.micronaut.web.router.exceptions.UnsatisfiedRouteException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import java.io.IOException;
+import java.lang.annotation.Annotation;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
@@ -30,12 +39,15 @@ import java.util.regex.Pattern;
 public class ApiErrorHandlers {
 
   private final JsonMapper json;
+  private final long maxBodyBytes;
 
-  public ApiErrorHandlers(JsonMapper json) {
+  public ApiErrorHandlers(JsonMapper json, HttpServerConfiguration server) {
     this.json = json;
+    this.maxBodyBytes = server.getMaxRequestSize();
   }
 
   private static final String INVALID = "invalid_request_error";
+  private static final String INVALID_VALUE = "invalid_value";
   private static final Pattern CAMEL_HUMP = Pattern.compile("([a-z0-9])([A-Z])");
 
   /** Serde names the property it could not decode: "... property [Double temperature] ...". */
@@ -54,7 +66,45 @@ public class ApiErrorHandlers {
             .min(Comparator.comparing(v -> v.getPropertyPath().toString()))
             .orElseThrow();
     String param = jsonPath(first.getPropertyPath().toString());
-    return badRequest(param + ": " + first.getMessage(), param);
+    return badRequest(param + ": " + first.getMessage(), param, violatedLimit(first));
+  }
+
+  /**
+   * The error's {@code code}: a configured limit's own name ({@code max_messages}), else OpenAI's
+   * code for a range ({@code decimal_above_max_value}), else {@code invalid_value}.
+   */
+  static String violatedLimit(ConstraintViolation<?> violation) {
+    Annotation constraint = violation.getConstraintDescriptor().getAnnotation();
+    if (constraint instanceof WithinLimit limit) {
+      return limit.value().code();
+    }
+    if (constraint instanceof DecimalMax || constraint instanceof DecimalMin) {
+      return constraint instanceof DecimalMax
+          ? "decimal_above_max_value"
+          : "decimal_below_min_value";
+    }
+    if (constraint instanceof Max) {
+      return "integer_above_max_value";
+    }
+    if (constraint instanceof Min) {
+      return "integer_below_min_value";
+    }
+    return INVALID_VALUE;
+  }
+
+  /**
+   * 413 for a body over {@code micronaut.server.max-request-size}, as OpenAI's error object rather
+   * than Netty's default answer.
+   */
+  @Error(global = true)
+  public HttpResponse<ApiError> tooLarge(HttpRequest<?> request, ContentLengthExceededException e) {
+    return HttpResponse.<ApiError>status(HttpStatus.REQUEST_ENTITY_TOO_LARGE)
+        .body(
+            ApiError.of(
+                "the request body exceeds this server's limit of " + maxBodyBytes + " bytes",
+                INVALID,
+                null,
+                Limit.BODY_SIZE.code()));
   }
 
   @Error(global = true)
@@ -137,7 +187,11 @@ public class ApiErrorHandlers {
   }
 
   private static HttpResponse<ApiError> badRequest(String message, String param) {
+    return badRequest(message, param, INVALID_VALUE);
+  }
+
+  private static HttpResponse<ApiError> badRequest(String message, String param, String code) {
     return HttpResponse.<ApiError>status(HttpStatus.BAD_REQUEST)
-        .body(ApiError.of(message, INVALID, param, "invalid_value"));
+        .body(ApiError.of(message, INVALID, param, code));
   }
 }

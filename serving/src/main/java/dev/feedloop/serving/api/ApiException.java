@@ -24,6 +24,14 @@ public final class ApiException extends RuntimeException {
         HttpStatus.BAD_REQUEST, "invalid_request_error", param, "invalid_value", message);
   }
 
+  /**
+   * 400: the named field exceeds one of the server's configured limits; {@code code} names the
+   * limit (e.g. {@code max_prompt_tokens}).
+   */
+  public static ApiException limitExceeded(String param, String code, String message) {
+    return new ApiException(HttpStatus.BAD_REQUEST, "invalid_request_error", param, code, message);
+  }
+
   /** 403: the caller may not act on what the named field refers to. */
   public static ApiException forbidden(String param, String message) {
     return new ApiException(HttpStatus.FORBIDDEN, "permission_error", param, "forbidden", message);

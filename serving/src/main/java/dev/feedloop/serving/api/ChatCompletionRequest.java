@@ -1,6 +1,8 @@
 package dev.feedloop.serving.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.feedloop.serving.limits.Limit;
+import dev.feedloop.serving.limits.WithinLimit;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 import jakarta.validation.Valid;
@@ -16,14 +18,16 @@ import java.util.List;
 
 /**
  * OpenAI's chat completion request, the fields serving understands. Unknown fields are ignored, as
- * OpenAI clients send more than any server needs.
+ * OpenAI clients send more than any server needs. Ranges OpenAI fixes are constant annotations; the
+ * server's own limits (messages, completion tokens, {@code n}) are {@link WithinLimit}, checked
+ * against the configured settings.
  *
  * @param stop a string or an array of up to 4 strings (OpenAI's shape); checked by the service
  * @param maxCompletionTokens OpenAI's newer name for {@code max_tokens}; wins when both are given
  */
 @Serdeable
 public record ChatCompletionRequest(
-    @NotNull @NotEmpty @Size(max = 64) List<@Valid @NotNull ChatMessageBody> messages,
+    @NotNull @NotEmpty @WithinLimit(Limit.MESSAGES) List<@Valid @NotNull ChatMessageBody> messages,
     @NotBlank String model,
     @Nullable @DecimalMin("0") @DecimalMax("2") Double temperature,
     @JsonProperty("top_p")
@@ -31,11 +35,18 @@ public record ChatCompletionRequest(
         @DecimalMin(value = "0", inclusive = false, message = "must be greater than 0")
         @DecimalMax("1")
         Double topP,
-    @JsonProperty("max_tokens") @Nullable @Min(1) Integer maxTokens,
-    @JsonProperty("max_completion_tokens") @Nullable @Min(1) Integer maxCompletionTokens,
-    @Nullable @Min(1) @Max(128) Integer n,
+    @JsonProperty("max_tokens") @Nullable @Min(1) @WithinLimit(Limit.COMPLETION_TOKENS)
+        Integer maxTokens,
+    @JsonProperty("max_completion_tokens") @Nullable @Min(1) @WithinLimit(Limit.COMPLETION_TOKENS)
+        Integer maxCompletionTokens,
+    @Nullable @Min(1) @WithinLimit(Limit.CANDIDATES) Integer n,
     @Nullable Long seed,
     @Nullable Object stop,
     @Nullable @Size(max = 256) String user,
     @Nullable Boolean stream,
-    @Nullable Boolean logprobs) {}
+    @Nullable Boolean logprobs,
+    @JsonProperty("top_logprobs") @Nullable @Min(0) @Max(MAX_TOP_LOGPROBS) Integer topLogprobs) {
+
+  /** OpenAI's bound on {@code top_logprobs}. */
+  public static final int MAX_TOP_LOGPROBS = 20;
+}

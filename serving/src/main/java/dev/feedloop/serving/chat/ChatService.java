@@ -19,6 +19,7 @@ import dev.feedloop.serving.api.ChatCompletionResponse;
 import dev.feedloop.serving.api.ChatMessageBody;
 import dev.feedloop.serving.events.EventLog;
 import dev.feedloop.serving.feedback.GenerationIndex;
+import dev.feedloop.serving.limits.LimitSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -46,6 +47,7 @@ public final class ChatService {
   private final GenerationIndex index;
   private final ServingSettings settings;
   private final AdapterSlot adapters;
+  private final LimitSettings limits;
   private final Timer generationTime;
   private final Counter completionTokenCount;
 
@@ -56,6 +58,7 @@ public final class ChatService {
       GenerationIndex index,
       ServingSettings settings,
       AdapterSlot adapters,
+      LimitSettings limits,
       MeterRegistry meters) {
     this.adapters = adapters;
     this.model = model;
@@ -64,6 +67,7 @@ public final class ChatService {
     this.events = events;
     this.index = index;
     this.settings = settings;
+    this.limits = limits;
     this.generationTime =
         Timer.builder("feedloop.generation")
             .description("time from a request's arrival to its last candidate, queueing included")
@@ -167,6 +171,7 @@ public final class ChatService {
   /** Runs on the generation thread: tokenize, check the context, generate, score. */
   private Generated generate(List<ChatMessage> prompt, SamplingParams params, LoraAdapter adapter) {
     long[] promptIds = model.promptTokens(prompt);
+    limits.requirePromptWithinLimit(promptIds.length);
     int context = model.model().config().maxPositionEmbeddings();
     if (promptIds.length + params.maxNewTokens() > context) {
       throw ApiException.invalid(
