@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * action 403, both as OpenAI's error object. The caller's label ({@code operator:alice}) is left in
  * the request attribute {@value #CALLER} for audit logs.
  *
- * <p>Without keys every caller is let through as {@value #ANONYMOUS}: the service then listens on
- * loopback only ({@link ServerBinding}).
+ * <p>Without keys every caller is let through as {@value #LOCAL_CALLER}: the service then listens
+ * on loopback only ({@link ServerBinding}).
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public class ApiKeyFilter implements Ordered {
@@ -30,8 +30,8 @@ public class ApiKeyFilter implements Ordered {
   /** The request attribute naming the caller, e.g. "operator:alice" or "client:web". */
   public static final String CALLER = "feedloop.caller";
 
-  /** The caller label when no keys are configured (loopback only). */
-  public static final String ANONYMOUS = "anonymous";
+  /** The caller label when no keys are configured: the service then answers loopback only. */
+  public static final String LOCAL_CALLER = "local";
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiKeyFilter.class);
   private static final String BEARER = "bearer ";
@@ -51,7 +51,7 @@ public class ApiKeyFilter implements Ordered {
   @Nullable
   public HttpResponse<ApiError> authenticate(HttpRequest<?> request) {
     if (!keys.enabled()) {
-      request.setAttribute(CALLER, ANONYMOUS);
+      request.setAttribute(CALLER, LOCAL_CALLER);
       return null;
     }
     String path = ApiPaths.normalized(request);

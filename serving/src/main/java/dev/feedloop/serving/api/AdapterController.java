@@ -1,6 +1,7 @@
 package dev.feedloop.serving.api;
 
 import dev.feedloop.serving.ServingSettings;
+import dev.feedloop.serving.access.ApiKeyFilter;
 import dev.feedloop.serving.adapters.AdapterFollower;
 import dev.feedloop.serving.adapters.AdapterOperations;
 import io.micronaut.core.annotation.Nullable;
@@ -19,12 +20,6 @@ import jakarta.validation.Valid;
  */
 @Controller("/v1/adapters")
 public class AdapterController {
-
-  /** Set by the authentication filter to the caller's identity. */
-  public static final String CALLER_ATTRIBUTE = "feedloop.caller";
-
-  /** The operator named when no authentication identified the caller. */
-  static final String LOCAL_OPERATOR = "local";
 
   private final AdapterFollower follower;
   private final AdapterOperations operations;
@@ -69,7 +64,9 @@ public class AdapterController {
   }
 
   private static String operator(HttpRequest<?> request) {
-    return request.getAttribute(CALLER_ATTRIBUTE, String.class).orElse(LOCAL_OPERATOR);
+    return request
+        .getAttribute(ApiKeyFilter.CALLER, String.class)
+        .orElse(ApiKeyFilter.LOCAL_CALLER);
   }
 
   private static String reason(AdapterActionRequest body) {

@@ -32,7 +32,7 @@ class ServerBindingTest {
     try (EmbeddedServer server = start(Map.of())) {
       assertThat(server.getHost()).isEqualTo("127.0.0.1");
       HttpURLConnection local =
-          (HttpURLConnection) new URL(server.getURL(), "/health").openConnection();
+          (HttpURLConnection) new URL(server.getURL(), "/health/liveness").openConnection();
       assertThat(local.getResponseCode()).isEqualTo(200);
       // every other address of this machine is refused: nothing listens there
       for (InetAddress address : nonLoopbackAddresses()) {
