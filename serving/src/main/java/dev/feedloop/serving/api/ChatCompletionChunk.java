@@ -15,7 +15,7 @@ public record ChatCompletionChunk(
     String object,
     long created,
     String model,
-    List<Choice> choices,
+    @JsonInclude(JsonInclude.Include.ALWAYS) List<Choice> choices,
     @JsonInclude(JsonInclude.Include.NON_NULL) ChatCompletionResponse.Usage usage) {
 
   public static final String OBJECT = "chat.completion.chunk";

@@ -1,5 +1,6 @@
 package dev.feedloop.serving.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.micronaut.serde.annotation.Serdeable;
 import java.util.List;
@@ -9,15 +10,17 @@ import java.util.List;
  * distribution, before temperature and truncation), UTF-8 bytes and the most likely alternatives.
  */
 @Serdeable
-public record Logprobs(List<Token> content) {
+public record Logprobs(@JsonInclude(JsonInclude.Include.ALWAYS) List<Token> content) {
 
   @Serdeable
   public record Token(
       String token,
       double logprob,
-      List<Integer> bytes,
-      @JsonProperty("top_logprobs") List<Alternative> topLogprobs) {}
+      @JsonInclude(JsonInclude.Include.ALWAYS) List<Integer> bytes,
+      @JsonProperty("top_logprobs") @JsonInclude(JsonInclude.Include.ALWAYS)
+          List<Alternative> topLogprobs) {}
 
   @Serdeable
-  public record Alternative(String token, double logprob, List<Integer> bytes) {}
+  public record Alternative(
+      String token, double logprob, @JsonInclude(JsonInclude.Include.ALWAYS) List<Integer> bytes) {}
 }

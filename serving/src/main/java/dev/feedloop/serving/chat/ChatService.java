@@ -26,9 +26,9 @@ import dev.feedloop.serving.feedback.GenerationIndex;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.http.sse.Event;
 import io.micronaut.json.JsonMapper;
-import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +50,7 @@ import reactor.core.publisher.Sinks;
  * GenerationLogged event (with the log-prob the trainer will compute for it) as soon as it ends:
  * before a plain answer leaves, before a streamed candidate's finish chunk.
  */
-@Singleton
+@Context
 public final class ChatService {
 
   /** OpenAI's limit on stop sequences. */
@@ -68,6 +68,7 @@ public final class ChatService {
   private final Timer generationTime;
   private final Timer firstTokenTime;
   private final Counter completionTokenCount;
+  private final Counter cancelledCount;
   private final Map<Long, String> tokenTexts = new ConcurrentHashMap<>();
 
   public ChatService(
@@ -95,6 +96,10 @@ public final class ChatService {
     this.completionTokenCount =
         Counter.builder("feedloop.completion.tokens")
             .description("completion tokens generated, every candidate counted (rate: tokens/s)")
+            .register(meters);
+    this.cancelledCount =
+        Counter.builder("feedloop.candidates.cancelled")
+            .description("candidates stopped early because their client disconnected")
             .register(meters);
   }
 
@@ -305,6 +310,7 @@ public final class ChatService {
     public void finished(int candidate, Completion completion, LoraAdapter adapter) {
       completions[candidate] = completion;
       if (DecodeRow.CANCELLED.equals(completion.finishReason())) {
+        cancelledCount.increment();
         return; // the client left: nobody saw it, nobody can give feedback on it
       }
       log(candidate, completion, adapter);

@@ -16,8 +16,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
-import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * batch, each with a lease on the live adapter that it keeps until its last candidate ends. Rows of
  * one adapter share a {@link DecodeBatch}; after a swap, requests admitted before it finish in the
  * old adapter's batch while new ones start in the new adapter's, and every step advances each
- * non-empty batch by one token.
+ * non-empty batch by one token. Created with the application context (its meters exist from the
+ * start).
  */
-@Singleton
+@Context
 public final class DecodeLoop {
 
   private static final Logger LOG = LoggerFactory.getLogger(DecodeLoop.class);
@@ -119,7 +120,8 @@ public final class DecodeLoop {
     this.settings = settings;
     this.waiting = new LinkedBlockingQueue<>(settings.maxQueuedRequests());
     Gauge.builder("feedloop.batch.rows", lastStepRows, AtomicInteger::get)
-        .description("rows (candidates) computed in the last decode step, all adapters' batches")
+        .description(
+            "rows (candidates) computed in the last decode step, all adapters' batches; 0 when idle")
         .register(meters);
     this.occupancy =
         DistributionSummary.builder("feedloop.batch.occupancy")
@@ -170,10 +172,10 @@ public final class DecodeLoop {
         for (DecodeBatch batch : List.copyOf(batches.values())) {
           computed += step(batch);
         }
+        lastStepRows.set(computed);
         if (computed > 0) {
           stepTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
           occupancy.record(computed);
-          lastStepRows.set(computed);
         }
         closeEmptyBatches();
       } catch (InterruptedException e) {
