@@ -181,8 +181,9 @@ public final class DecodeLoop {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (RuntimeException | Error e) {
-        LOG.error("decode loop failed; its requests are failed", e);
+      } catch (RuntimeException e) {
+        // the batches fail their own requests; this is the loop's bookkeeping: keep serving
+        LOG.error("decode loop iteration failed", e);
       }
     }
   }
@@ -217,7 +218,14 @@ public final class DecodeLoop {
 
   /** Takes the adapter lease and builds the request's rows, one random stream per candidate. */
   private void admit(Submission submission, Map<LoraAdapter, List<Submission>> joining) {
-    AdapterSlot.Lease lease = adapters.acquire();
+    AdapterSlot.Lease lease;
+    try {
+      lease = adapters.acquire();
+    } catch (RuntimeException closed) {
+      // the slot closes with the application: nothing can be generated any more
+      safely(submission, () -> submission.listener.failed(closed));
+      return;
+    }
     submission.lease = lease;
     int n = submission.params.n();
     submission.running = n;
