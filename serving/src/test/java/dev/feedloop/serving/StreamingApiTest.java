@@ -3,12 +3,19 @@ package dev.feedloop.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.types.DataType;
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
 import dev.feedloop.model.LanguageModel;
+import dev.feedloop.model.Weights;
+import dev.feedloop.model.lora.AdapterSlot;
+import dev.feedloop.model.lora.LoraAdapter;
+import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.schemas.ChatMessages;
 import dev.feedloop.schemas.EventSerde;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.serving.api.ChatCompletionRequest;
+import dev.feedloop.serving.chat.ChatService;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.core.type.Argument;
@@ -31,6 +38,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -67,6 +76,8 @@ class StreamingApiTest implements TestPropertyProvider {
   @Inject JsonMapper json;
   @Inject MeterRegistry meters;
   @Inject LanguageModel model;
+  @Inject ChatService chat;
+  @Inject AdapterSlot slot;
 
   @Override
   public Map<String, String> getProperties() {
@@ -347,6 +358,58 @@ class StreamingApiTest implements TestPropertyProvider {
         .contains("feedloop_time_to_first_token_seconds_count")
         .contains("feedloop_decode_step_seconds_count")
         .contains("feedloop_requests_rejected_total{limit=\"max_queued_requests\"}");
+  }
+
+  /**
+   * A request keeps the adapter it was admitted with: one streaming on the base model while the
+   * slot swaps to an adapter finishes on the base model, and one admitted after the swap uses the
+   * adapter; each answer and event names its version.
+   */
+  @Test
+  void aRequestKeepsTheAdapterItWasAdmittedWith() throws Exception {
+    Map<String, Object> body = chatRequest("Tell me about Quendor.", 32);
+    body.put("stream", true);
+    List<String> events = new CopyOnWriteArrayList<>();
+    CountDownLatch admitted = new CountDownLatch(1);
+    CountDownLatch complete = new CountDownLatch(1);
+    Flux.from(
+            chat.stream(json.readValue(json.writeValueAsBytes(body), ChatCompletionRequest.class)))
+        .subscribe(
+            event -> {
+              events.add(event.getData());
+              admitted.countDown();
+            },
+            failure -> complete.countDown(),
+            complete::countDown);
+    assertThat(admitted.await(30, TimeUnit.SECONDS)).isTrue();
+    LoraAdapter adapter =
+        LoraAdapter.create(
+            model.model().config(),
+            LoraConfig.of(2, 4, 0, Weights.PROJECTIONS),
+            model.model().manager(),
+            DataType.FLOAT32,
+            1);
+    try {
+      slot.swap(adapter, 7);
+      Map<String, Object> after = post(chatRequest("Tell me about Quendor.", 8));
+      assertThat(complete.await(60, TimeUnit.SECONDS)).isTrue();
+
+      Map<String, Object> afterChoice = list(after.get("choices")).get(0);
+      assertThat(((Number) afterChoice.get("adapter_version")).longValue()).isEqualTo(7);
+      assertThat(events).last().isEqualTo("[DONE]");
+      String streamedId = null;
+      for (String data : events.subList(0, events.size() - 1)) {
+        Map<String, Object> choice = list(parse(json, data).get("choices")).get(0);
+        assertThat(choice).containsEntry("adapter_version", null);
+        streamedId = (String) choice.get("generation_id");
+      }
+      String afterId = (String) afterChoice.get("generation_id");
+      Map<String, GenerationLogged> logged = readGenerations(List.of(streamedId, afterId));
+      assertThat(logged.get(streamedId).getAdapterVersion()).isNull();
+      assertThat(logged.get(afterId).getAdapterVersion()).isEqualTo(7L);
+    } finally {
+      slot.swap(null, ServingFactory.BASE_MODEL_VERSION);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
