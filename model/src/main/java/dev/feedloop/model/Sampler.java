@@ -91,14 +91,8 @@ public final class Sampler {
     }
     if (p.topK() <= 0 && p.topP() >= 1) {
       // the whole vocabulary, in id order
-      double max = logits[from + argmax(logits, from, vocab)];
-      double[] weights = new double[vocab];
-      double total = 0;
-      for (int i = 0; i < vocab; i++) {
-        weights[i] = Math.exp((logits[from + i] - max) / p.temperature());
-        total += weights[i];
-      }
-      return draw(weights, null, vocab, total, rnd);
+      double[] weights = vocabularyWeights(logits, from, vocab, p.temperature());
+      return draw(weights, null, vocab, sum(weights), rnd);
     }
     Candidates c = candidates(logits, from, vocab, p);
     int[] candidates = c.ids();
@@ -139,13 +133,8 @@ public final class Sampler {
     if (p.topK() > 0) {
       return new Candidates(topK(logits, from, vocab, p.topK()), 0);
     }
-    double max = logits[from + argmax(logits, from, vocab)];
-    double[] weights = new double[vocab];
-    double total = 0;
-    for (int i = 0; i < vocab; i++) {
-      weights[i] = Math.exp((logits[from + i] - max) / p.temperature());
-      total += weights[i];
-    }
+    double[] weights = vocabularyWeights(logits, from, vocab, p.temperature());
+    double total = sum(weights);
     // the nucleus is a prefix of the tokens in probability order, so any set of the best tokens
     // whose mass reaches top_p holds it: lower the threshold until the tokens above it do
     int[] above = new int[vocab];
@@ -162,6 +151,25 @@ public final class Sampler {
         return new Candidates(sortedByLogit(logits, from, Arrays.copyOf(above, count)), total);
       }
     }
+  }
+
+  /** exp((logit - max logit) / temperature) of every token, in id order. */
+  private static double[] vocabularyWeights(
+      float[] logits, int from, int vocab, double temperature) {
+    double max = logits[from + argmax(logits, from, vocab)];
+    double[] weights = new double[vocab];
+    for (int i = 0; i < vocab; i++) {
+      weights[i] = Math.exp((logits[from + i] - max) / temperature);
+    }
+    return weights;
+  }
+
+  private static double sum(double[] weights) {
+    double total = 0;
+    for (double w : weights) {
+      total += w;
+    }
+    return total;
   }
 
   /** Best first; equal logits in ascending id order (ids arrive ascending, the sort is stable). */

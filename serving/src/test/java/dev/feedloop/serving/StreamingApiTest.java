@@ -11,7 +11,6 @@ import dev.feedloop.model.lora.AdapterSlot;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.schemas.ChatMessages;
-import dev.feedloop.schemas.EventSerde;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.serving.api.ChatCompletionRequest;
@@ -44,11 +43,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import reactor.core.publisher.Flux;
@@ -493,30 +487,6 @@ class StreamingApiTest implements TestPropertyProvider {
 
   /** The GenerationLogged events of these generation ids, each keyed by its id. */
   private Map<String, GenerationLogged> readGenerations(List<String> ids) {
-    String topic = topics.generations();
-    Map<String, GenerationLogged> found = new HashMap<>();
-    EventSerde<GenerationLogged> serde = EventSerde.of(GenerationLogged.class);
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            SharedKafkaBroker.settings().clientConfig(),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(info -> new TopicPartition(topic, info.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + TOPIC_WAIT.toNanos();
-      while (!found.keySet().containsAll(ids) && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          if (ids.contains(record.key())) {
-            found.put(record.key(), serde.deserialize(topic, record.value()));
-          }
-        }
-      }
-    }
-    assertThat(found.keySet()).containsExactlyInAnyOrderElementsOf(ids);
-    return found;
+    return TopicEvents.readByKey(topics.generations(), GenerationLogged.class, ids, TOPIC_WAIT);
   }
 }
