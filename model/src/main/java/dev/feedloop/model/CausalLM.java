@@ -30,7 +30,7 @@ public final class CausalLM implements AutoCloseable {
    * Additive attention bias for masked positions: large enough to vanish after softmax, finite so
    * fully masked rows stay NaN-free.
    */
-  private static final float MASKED = -1e9f;
+  public static final float MASKED = -1e9f;
 
   private final ModelConfig config;
   private final Weights weights;
@@ -109,22 +109,92 @@ public final class CausalLM implements AutoCloseable {
       KvCache cache,
       LoraAdapter lora,
       boolean train) {
+    NDArray hidden = decoder(tokens, positions, masks(keyMask, cache, tokens), cache, lora, train);
+    return linear(hidden, weights.lmHead(), null);
+  }
+
+  /**
+   * Next-token logits [B, vocab] at the last position of each row only: the prefill of generation,
+   * which needs no logits for the prompt's other positions (with left padding every row's last
+   * prompt token sits in the last column). Arguments as in {@link #forward}.
+   */
+  public NDArray lastPositionLogits(
+      NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache, LoraAdapter lora) {
+    NDArray hidden = decoder(tokens, positions, masks(keyMask, cache, tokens), cache, lora, false);
+    return linear(hidden.get(":, -1, :"), weights.lmHead(), null);
+  }
+
+  /**
+   * One decoding step: next-token logits [B, vocab] for one new token per row.
+   *
+   * @param tokens int64 ids [B, 1]
+   * @param positions int64 rotary positions [B, 1]
+   * @param keyBias additive attention bias [B, past + 1] over the cached positions and this one: 0
+   *     where a key is visible, {@link #MASKED} for padding. The caller keeps it and appends a
+   *     column per step, so no mask is rebuilt: a single query at the end of the cache sees every
+   *     earlier position (causality holds by construction); a sliding layer sees the last {@code
+   *     window} of them.
+   */
+  public NDArray stepLogits(
+      NDArray tokens, NDArray positions, NDArray keyBias, KvCache cache, LoraAdapter lora) {
     NDManager m = tokens.getManager();
+    long b = keyBias.getShape().get(0);
+    long s = keyBias.getShape().get(1);
+    NDArray full = own(m, keyBias.reshape(b, 1, 1, 1, s));
+    NDArray sliding = null;
+    if (config.hasSlidingLayers()) {
+      // the query sits in the last column: keys more than window - 1 columns earlier are hidden
+      long hidden = Math.max(0, s - config.slidingWindow());
+      sliding =
+          hidden == 0
+              ? full
+              : m.full(new Shape(b, hidden), MASKED, keyBias.getDataType())
+                  .concat(own(m, keyBias.get(":, " + hidden + ":")), 1)
+                  .reshape(b, 1, 1, 1, s);
+    }
+    NDArray hidden = decoder(tokens, positions, new Masks(full, sliding), cache, lora, false);
+    return linear(hidden.get(":, -1, :"), weights.lmHead(), null);
+  }
+
+  /**
+   * Converts a 0/1 key mask [B, S] into the additive bias {@link #stepLogits} takes: 0 where 1,
+   * {@link #MASKED} where 0.
+   */
+  public NDArray keyBias(NDArray keyMask) {
+    return keyMask.toType(dtype, false).sub(1).mul(-MASKED);
+  }
+
+  /** The additive masks of full-attention and of sliding layers; null where no layer needs one. */
+  private record Masks(NDArray full, NDArray sliding) {}
+
+  private Masks masks(NDArray keyMask, KvCache cache, NDArray tokens) {
     int past = cache == null ? 0 : cache.length();
+    int t = (int) tokens.getShape().get(1);
+    return new Masks(
+        config.hasFullAttentionLayers() ? attentionMask(keyMask, past, t, null) : null,
+        config.hasSlidingLayers() ? attentionMask(keyMask, past, t, config.slidingWindow()) : null);
+  }
+
+  /**
+   * The transformer below lm_head: embeddings, the decoder layers and the final norm, [B, T, d].
+   */
+  private NDArray decoder(
+      NDArray tokens,
+      NDArray positions,
+      Masks masks,
+      KvCache cache,
+      LoraAdapter lora,
+      boolean train) {
+    NDManager m = tokens.getManager();
     NDArray x = own(m, weights.embedTokens().get(new NDIndex("{}", tokens))); // [B, T, d]
     NDArray[] rope = rotary(positions);
-    int t = (int) tokens.getShape().get(1);
-    NDArray fullMask =
-        config.hasFullAttentionLayers() ? attentionMask(keyMask, past, t, null) : null;
-    NDArray slidingMask =
-        config.hasSlidingLayers() ? attentionMask(keyMask, past, t, config.slidingWindow()) : null;
     for (int i = 0; i < config.numLayers(); i++) {
       Weights.Layer w = weights.layers().get(i);
-      NDArray mask = config.isSliding(i) ? slidingMask : fullMask;
+      NDArray mask = config.isSliding(i) ? masks.sliding() : masks.full();
       x = x.add(attention(i, w, rmsNorm(x, w.attnNorm()), rope, mask, cache, lora, train));
       x = x.add(mlp(i, w, rmsNorm(x, w.mlpNorm()), lora, train));
     }
-    return linear(rmsNorm(x, weights.finalNorm()), weights.lmHead(), null);
+    return rmsNorm(x, weights.finalNorm());
   }
 
   /** x / rms(x) · w, the mean of squares taken over the hidden dimension. */

@@ -1,12 +1,11 @@
 package dev.feedloop.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
+import dev.feedloop.model.generate.DecodeBatch;
+import dev.feedloop.model.generate.DecodeRow;
+import dev.feedloop.model.generate.GeneratedToken;
+import dev.feedloop.model.generate.TokenListener;
 import dev.feedloop.model.lora.LoraAdapter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -15,8 +14,9 @@ import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
- * Batched autoregressive generation with a KV cache: the prompts (each repeated n times) are
- * left-padded into one batch, run through the model once, then extended one token per step.
+ * Batched autoregressive generation: the prompts (each repeated n times) join one {@link
+ * DecodeBatch}, which prefills them together and extends every unfinished row one token per step
+ * until all have ended. The same continuous batching engine serves concurrent requests.
  */
 public final class Generator {
 
@@ -39,116 +39,46 @@ public final class Generator {
   public List<List<Completion>> generate(
       List<long[]> prompts, SamplingParams params, LoraAdapter lora) {
     int rows = prompts.size() * params.n();
-    long[][] rowPrompt = new long[rows][];
     RandomGenerator[] rng = rowStreams(params.seed(), rows);
+    Completion[] done = new Completion[rows];
+    List<DecodeRow> batchRows = new ArrayList<>();
     for (int r = 0; r < rows; r++) {
-      rowPrompt[r] = prompts.get(r / params.n());
-      if (rowPrompt[r].length == 0) {
-        throw new IllegalArgumentException("empty prompt");
+      int row = r;
+      batchRows.add(
+          new DecodeRow(
+              prompts.get(r / params.n()),
+              params,
+              rng[r],
+              0,
+              new TokenListener() {
+                @Override
+                public void token(DecodeRow decoding, GeneratedToken token) {}
+
+                @Override
+                public void finished(DecodeRow decoding, Completion completion) {
+                  done[row] = completion;
+                }
+              }));
+    }
+    try (DecodeBatch batch = newBatch(lora)) {
+      batch.admit(batchRows);
+      while (!batch.isEmpty()) {
+        batch.step();
       }
     }
-    int width = Arrays.stream(rowPrompt).mapToInt(p -> p.length).max().orElse(0);
-    int vocab = model.config().vocabSize();
-
-    List<List<Long>> out = new ArrayList<>();
-    List<List<Float>> outLogProbs = new ArrayList<>();
-    String[] finish = new String[rows];
-    String[] text = new String[rows];
-    for (int r = 0; r < rows; r++) {
-      out.add(new ArrayList<>());
-      outLogProbs.add(new ArrayList<>());
-    }
-
-    // left padding: the last prompt token of every row sits in the same column
-    long[] tokens = new long[rows * width];
-    long[] positions = new long[rows * width];
-    List<float[]> keyMaskColumns = new ArrayList<>();
-    for (int c = 0; c < width; c++) {
-      keyMaskColumns.add(new float[rows]);
-    }
-    long[] nextPosition = new long[rows];
-    for (int r = 0; r < rows; r++) {
-      int pad = width - rowPrompt[r].length;
-      for (int c = 0; c < width; c++) {
-        boolean real = c >= pad;
-        tokens[r * width + c] = real ? rowPrompt[r][c - pad] : 0;
-        positions[r * width + c] = real ? c - pad : 0;
-        keyMaskColumns.get(c)[r] = real ? 1 : 0;
-      }
-      nextPosition[r] = rowPrompt[r].length;
-    }
-
-    int active = rows;
-    try (NoGrad ignored = NoGrad.enter();
-        NDManager session = model.manager().newSubManager();
-        KvCache cache = new KvCache(session, model.config().numLayers())) {
-      int stepWidth = width;
-      for (int step = 0; step < params.maxNewTokens() && active > 0; step++) {
-        float[] last;
-        try (NDManager m = session.newSubManager()) {
-          NDArray ids = m.create(tokens, new Shape(rows, stepWidth));
-          NDArray pos = m.create(positions, new Shape(rows, stepWidth));
-          NDArray keyMask =
-              m.create(flatten(keyMaskColumns, rows), new Shape(keyMaskColumns.size(), rows))
-                  .transpose();
-          NDArray logits = model.forward(ids, pos, keyMask, cache, lora, false);
-          last = logits.get(":, -1, :").toType(DataType.FLOAT32, false).toFloatArray();
-        }
-        tokens = new long[rows];
-        positions = new long[rows];
-        float[] column = new float[rows];
-        for (int r = 0; r < rows; r++) {
-          if (finish[r] != null) {
-            tokens[r] = 0; // a finished row keeps running but is never read again
-            continue;
-          }
-          int token = Sampler.sample(last, r * vocab, vocab, params, rng[r]);
-          out.get(r).add((long) token);
-          outLogProbs.get(r).add((float) Sampler.logProb(last, r * vocab, vocab, token));
-          tokens[r] = token;
-          positions[r] = nextPosition[r]++;
-          column[r] = 1;
-          if (eos.contains((long) token)) {
-            finish[r] = "stop";
-          } else if (!params.stop().isEmpty() && decoder != null) {
-            String s = decoder.apply(ids(out.get(r), false));
-            for (String stop : params.stop()) {
-              int at = s.indexOf(stop);
-              if (at >= 0) {
-                finish[r] = "stop";
-                text[r] = s.substring(0, at);
-                break;
-              }
-            }
-          }
-          if (finish[r] != null) {
-            active--;
-          }
-        }
-        keyMaskColumns.add(column);
-        stepWidth = 1;
-      }
-    }
-
     List<List<Completion>> result = new ArrayList<>();
     for (int r = 0; r < rows; r++) {
       if (r % params.n() == 0) {
         result.add(new ArrayList<>());
       }
-      long[] generated = ids(out.get(r), true);
-      float[] lps = new float[outLogProbs.get(r).size()];
-      for (int i = 0; i < lps.length; i++) {
-        lps[i] = outLogProbs.get(r).get(i);
-      }
-      String t = text[r];
-      if (t == null && decoder != null) {
-        t = decoder.apply(ids(out.get(r), false));
-      }
-      result
-          .get(result.size() - 1)
-          .add(new Completion(generated, lps, t, finish[r] == null ? "length" : finish[r]));
+      result.get(result.size() - 1).add(done[r]);
     }
     return result;
+  }
+
+  /** An empty continuous batch with this generator's model, end tokens and decoder. */
+  public DecodeBatch newBatch(LoraAdapter lora) {
+    return new DecodeBatch(model, lora, eos, decoder);
   }
 
   /**
@@ -161,7 +91,7 @@ public final class Generator {
    *
    * @param seed null draws a fresh seed
    */
-  static RandomGenerator[] rowStreams(Long seed, int rows) {
+  public static RandomGenerator[] rowStreams(Long seed, int rows) {
     SplittableRandom root =
         new SplittableRandom(seed != null ? seed : ThreadLocalRandom.current().nextLong());
     RandomGenerator[] streams = new RandomGenerator[rows];
@@ -169,25 +99,5 @@ public final class Generator {
       streams[r] = root.split();
     }
     return streams;
-  }
-
-  private long[] ids(List<Long> generated, boolean withEos) {
-    int n = generated.size();
-    if (!withEos && n > 0 && eos.contains(generated.get(n - 1))) {
-      n--;
-    }
-    long[] a = new long[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = generated.get(i);
-    }
-    return a;
-  }
-
-  private static float[] flatten(List<float[]> columns, int rows) {
-    float[] f = new float[columns.size() * rows];
-    for (int c = 0; c < columns.size(); c++) {
-      System.arraycopy(columns.get(c), 0, f, c * rows, rows);
-    }
-    return f;
   }
 }

@@ -38,9 +38,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -402,20 +399,7 @@ class ServingApiTest implements TestPropertyProvider {
   /** The events keyed by each of {@code keys}, checking the key is the generation id. */
   private <T extends org.apache.avro.specific.SpecificRecord> Map<String, T> readUntil(
       String topic, Class<T> type, List<String> keys) {
-    Map<String, T> found = new HashMap<>();
-    EventSerde<T> serde = EventSerde.of(type);
-    try (KafkaConsumer<String, byte[]> consumer = fromStart(topic)) {
-      long deadline = System.nanoTime() + TOPIC_WAIT.toNanos();
-      while (!found.keySet().containsAll(keys) && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          if (keys.contains(record.key())) {
-            found.put(record.key(), serde.deserialize(topic, record.value()));
-          }
-        }
-      }
-    }
-    assertThat(found.keySet()).containsExactlyInAnyOrderElementsOf(keys);
-    return found;
+    return TopicEvents.readByKey(topic, type, keys, TOPIC_WAIT);
   }
 
   /**
@@ -442,17 +426,6 @@ class ServingApiTest implements TestPropertyProvider {
   }
 
   private KafkaConsumer<String, byte[]> fromStart(String topic) {
-    KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            SharedKafkaBroker.settings().clientConfig(),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic).stream()
-            .map(info -> new TopicPartition(topic, info.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    return consumer;
+    return TopicEvents.fromStart(topic);
   }
 }

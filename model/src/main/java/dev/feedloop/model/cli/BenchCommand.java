@@ -8,10 +8,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.feedloop.model.CausalLM;
+import dev.feedloop.model.LanguageModel;
 import dev.feedloop.model.ModelConfig;
 import dev.feedloop.model.NoGrad;
 import dev.feedloop.model.Weights;
 import dev.feedloop.model.bench.Flops;
+import dev.feedloop.model.bench.RawDecodeBench;
 import dev.feedloop.model.lora.LoraAdapter;
 import dev.feedloop.model.lora.LoraConfig;
 import java.nio.file.Path;
@@ -31,7 +33,9 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     modelTransformer = ModelOptions.ModelOptional.class,
-    description = "Tokens/s and GFLOP/s of forward and forward+backward (LoRA-only gradients).")
+    description =
+        "Tokens/s and GFLOP/s of forward and forward+backward (LoRA-only gradients); tokens/s of"
+            + " continuous batching decode of a --model at several batch sizes.")
 final class BenchCommand implements Callable<Integer> {
 
   /** --model: also benchmark this model directory; --seed: the random weights and inputs. */
@@ -52,6 +56,20 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--skip-synthetic", description = "only the --model")
   boolean skipSynthetic;
 
+  @Option(
+      names = "--decode-batch-sizes",
+      split = ",",
+      defaultValue = "1,4,16",
+      description =
+          "continuous batching decode of the --model (a chat model directory) at these batch sizes")
+  int[] decodeBatchSizes;
+
+  @Option(names = "--decode-tokens", defaultValue = "32", description = "tokens per decoded row")
+  int decodeTokens;
+
+  @Option(names = "--decode-only", description = "only the --model's batched decode")
+  boolean decodeOnly;
+
   @Override
   public Integer call() throws Exception {
     Device dev = modelOptions.device();
@@ -65,16 +83,30 @@ final class BenchCommand implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors());
     double peak = Flops.matmulPeakGflops(dev);
     System.out.printf("float32 matmul peak (1024x1024x1024): %.1f GFLOP/s%n%n", peak);
-    if (!skipSynthetic) {
+    if (!skipSynthetic && !decodeOnly) {
       // ~10M parameters: d=256, 10 layers, vocab 4096, GQA 8 query / 4 kv heads
       ModelConfig c = ModelConfig.llama(4096, 256, 688, 10, 8, 4);
       try (CausalLM lm = CausalLM.random(c, dev, DataType.FLOAT32, modelOptions.seed())) {
         run("llama-10M (random weights)", lm, peak);
       }
     }
-    if (model != null) {
+    if (model != null && !decodeOnly) {
       try (CausalLM lm = CausalLM.load(model, dev, DataType.FLOAT32)) {
         run(model.toString(), lm, peak);
+      }
+    }
+    if (model != null && decodeBatchSizes.length > 0) {
+      try (LanguageModel lm = LanguageModel.load(model, dev, DataType.FLOAT32)) {
+        System.out.printf(
+            "%s: raw continuous batching decode, %d tokens per row, sampled%n",
+            model, decodeTokens);
+        RawDecodeBench bench = new RawDecodeBench(lm);
+        for (int size : decodeBatchSizes) {
+          RawDecodeBench.Result r = bench.run(size, decodeTokens);
+          System.out.printf(
+              "  batch %3d: %6d tokens in %7.3f s  %9.1f tokens/s%n",
+              size, r.tokens(), r.seconds(), r.tokensPerSecond());
+        }
       }
     }
     return 0;

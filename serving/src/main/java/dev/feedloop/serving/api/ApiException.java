@@ -49,6 +49,15 @@ public final class ApiException extends RuntimeException {
         HttpStatus.CONFLICT, "invalid_request_error", param, "conflict", message);
   }
 
+  /**
+   * 429: a capacity limit of the service is reached; the client may retry later.
+   *
+   * @param limit the setting that was reached, as the error's {@code code}
+   */
+  public static ApiException overloaded(String limit, String message) {
+    return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "rate_limit_error", null, limit, message);
+  }
+
   /** 503: a dependency (Kafka) did not answer in time; the client may retry. */
   public static ApiException unavailable(String message) {
     return new ApiException(

@@ -24,6 +24,10 @@ import java.util.List;
  *
  * @param stop a string or an array of up to 4 strings (OpenAI's shape); checked by the service
  * @param maxCompletionTokens OpenAI's newer name for {@code max_tokens}; wins when both are given
+ * @param stream answer with Server-Sent Events of chat.completion.chunk objects
+ * @param streamOptions {@code include_usage}: a last chunk carries the usage
+ * @param logprobs report each token's log-prob
+ * @param topLogprobs with {@code logprobs}, also the 0 to 20 most likely tokens at each step
  */
 @Serdeable
 public record ChatCompletionRequest(
@@ -44,8 +48,13 @@ public record ChatCompletionRequest(
     @Nullable Object stop,
     @Nullable @Size(max = 256) String user,
     @Nullable Boolean stream,
+    @JsonProperty("stream_options") @Nullable StreamOptions streamOptions,
     @Nullable Boolean logprobs,
     @JsonProperty("top_logprobs") @Nullable @Min(0) @Max(MAX_TOP_LOGPROBS) Integer topLogprobs) {
+
+  /** OpenAI's stream_options. */
+  @Serdeable
+  public record StreamOptions(@JsonProperty("include_usage") @Nullable Boolean includeUsage) {}
 
   /** OpenAI's bound on {@code top_logprobs}. */
   public static final int MAX_TOP_LOGPROBS = 20;

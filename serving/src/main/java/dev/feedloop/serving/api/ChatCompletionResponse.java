@@ -14,7 +14,8 @@ public record ChatCompletionResponse(
 
   /**
    * One candidate. {@code generation_id} (what feedback names) and {@code adapter_version} (null:
-   * the base model) are extra fields that OpenAI clients ignore.
+   * the base model) are extra fields that OpenAI clients ignore; {@code logprobs} is null unless
+   * the request asked for them.
    */
   @Serdeable
   public record Choice(
@@ -22,8 +23,8 @@ public record ChatCompletionResponse(
       ChatMessageBody message,
       @JsonProperty("finish_reason") String finishReason,
       @JsonProperty("generation_id") String generationId,
-      @JsonProperty("adapter_version") @JsonInclude(JsonInclude.Include.ALWAYS)
-          Long adapterVersion) {}
+      @JsonProperty("adapter_version") @JsonInclude(JsonInclude.Include.ALWAYS) Long adapterVersion,
+      @JsonInclude(JsonInclude.Include.ALWAYS) Logprobs logprobs) {}
 
   /** Token counts: the prompt once, the completion tokens of every choice added up. */
   @Serdeable

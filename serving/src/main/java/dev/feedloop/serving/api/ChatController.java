@@ -1,14 +1,21 @@
 package dev.feedloop.serving.api;
 
 import dev.feedloop.serving.chat.ChatService;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.Produces;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import jakarta.validation.Valid;
 
-/** OpenAI's chat completions endpoint. Generation blocks, so it runs off the event loop. */
+/**
+ * OpenAI's chat completions endpoint: a chat.completion object, or with {@code stream: true} a
+ * stream of chat.completion.chunk Server-Sent Events. A plain answer waits for generation, so the
+ * endpoint runs off the event loop.
+ */
 @Controller("/v1")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class ChatController {
@@ -20,7 +27,11 @@ public class ChatController {
   }
 
   @Post("/chat/completions")
-  public ChatCompletionResponse complete(@Valid @Body ChatCompletionRequest request) {
-    return chat.complete(request);
+  @Produces({MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
+  public HttpResponse<?> complete(@Valid @Body ChatCompletionRequest request) {
+    if (Boolean.TRUE.equals(request.stream())) {
+      return HttpResponse.ok(chat.stream(request)).contentType(MediaType.TEXT_EVENT_STREAM_TYPE);
+    }
+    return HttpResponse.ok(chat.complete(request));
   }
 }
