@@ -3,7 +3,10 @@ package dev.feedloop.trainer.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code feedloop-trainer}: offline preference training, evaluation and data import. */
+/**
+ * {@code feedloop-trainer}: offline preference training, evaluation and data import, and the online
+ * trainer.
+ */
 @Command(
     name = "feedloop-trainer",
     mixinStandardHelpOptions = true,
@@ -17,6 +20,7 @@ import picocli.CommandLine.Command;
       TinyDataCommand.class,
       TinyModelCommand.class,
       BenchCommand.class,
+      OnlineCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrainerCli {
