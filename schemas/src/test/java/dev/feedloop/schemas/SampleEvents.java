@@ -14,6 +14,12 @@ public final class SampleEvents {
   public static final Instant NOW =
       Instant.parse("2026-11-22T10:15:30.123Z").truncatedTo(ChronoUnit.MILLIS);
 
+  static {
+    // builders deep-copy record-typed defaults (TrainerMetrics.consumed = []), which Avro 1.12.2
+    // allows only for trusted classes; samples may be built before any serde is loaded
+    AvroTrust.install();
+  }
+
   private SampleEvents() {}
 
   public static List<ChatMessage> prompt(String question) {

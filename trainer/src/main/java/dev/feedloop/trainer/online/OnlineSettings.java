@@ -271,7 +271,7 @@ public record OnlineSettings(
     private int heldOutSize = 128;
     private int minHeldOutPairs = 16;
     private double maxAccuracyDrop = 0.05;
-    private double maxKl = 0.5;
+    private double maxKl = 1.0;
     private long seed = 42;
 
     private Builder() {}

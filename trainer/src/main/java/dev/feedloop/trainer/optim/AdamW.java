@@ -2,6 +2,7 @@ package dev.feedloop.trainer.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.feedloop.model.NoGrad;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -105,6 +106,14 @@ public final class AdamW implements AutoCloseable {
    * gradients.
    */
   public void step(double learningRate) {
+    // in place on leaves that require gradients: only allowed with grad mode off, which is
+    // per thread in PyTorch (and on in a thread the engine was not started from)
+    try (NoGrad ignored = NoGrad.enter()) {
+      update(learningRate);
+    }
+  }
+
+  private void update(double learningRate) {
     steps++;
     float firstCorrection = (float) (1 - Math.pow(config.beta1(), steps));
     float secondCorrection = (float) (1 - Math.pow(config.beta2(), steps));
