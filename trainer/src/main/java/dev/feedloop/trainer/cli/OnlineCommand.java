@@ -8,6 +8,7 @@ import dev.feedloop.trainer.online.OnlineTrainer;
 import dev.feedloop.trainer.online.TrainerHooks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -101,9 +102,14 @@ final class OnlineCommand implements Callable<Integer> {
         "online trainer of %s on %s (group %s, transactional id %s)%n",
         settings.modelId(), servers, settings.groupId(), settings.transactionalId());
     out.flush();
+    // SIGTERM / Ctrl-C: the hook asks the trainer to stop and waits for its thread, so the JVM
+    // exits only after the window being trained is committed
     Thread hook = new Thread(trainer::stop, "online-trainer-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    trainer.run();
+    trainer.start();
+    while (!trainer.awaitStopped(Duration.ofMinutes(1))) {
+      // runs until stopped, fenced or failed
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException shuttingDown) {

@@ -121,7 +121,8 @@ final class HeldOutEvaluator {
         NDArray keyMask = scratch.create(real, shape);
         NDArray p = model.forward(ids, positions, keyMask, null, policy, false).logSoftmax(2);
         NDArray q = model.forward(ids, positions, keyMask, null, reference, false).logSoftmax(2);
-        NDArray perPosition = p.exp().mul(p.sub(q)).sum(new int[] {2});
+        // >= 0 in exact arithmetic; clamp the float rounding of equal distributions
+        NDArray perPosition = p.exp().mul(p.sub(q)).sum(new int[] {2}).maximum(0f);
         NDArray mask = scratch.create(inCompletion, shape).toType(perPosition.getDataType(), false);
         total += perPosition.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
       }

@@ -52,7 +52,6 @@ final class WindowCollector {
   private final EventSerde<UnaryFeedback> unary = EventSerde.of(UnaryFeedback.class);
   private final Deque<ConsumerRecord<String, byte[]>> pending = new ArrayDeque<>();
   private final Map<TopicPartition, Long> next = new HashMap<>();
-  private boolean startFromLatest;
 
   WindowCollector(
       Consumer<String, byte[]> consumer,
@@ -81,7 +80,6 @@ final class WindowCollector {
    * position, else at the beginning (or end) of the partition.
    */
   void start(Map<TopicPartition, Long> checkpointPositions, boolean fromLatest) {
-    this.startFromLatest = fromLatest;
     Set<TopicPartition> partitions = partitions();
     consumer.assign(partitions);
     Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions, TIMEOUT);
@@ -150,9 +148,7 @@ final class WindowCollector {
    * is put back: it is read again after a restart).
    */
   Collected collect(long number, BooleanSupplier stopping) {
-    if (!startFromLatest) {
-      refreshPartitions();
-    }
+    refreshPartitions();
     Map<TopicPartition, Long> start = Map.copyOf(next);
     long opened = clock.getAsLong();
     long first = -1;

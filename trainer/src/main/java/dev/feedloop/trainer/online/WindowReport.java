@@ -59,7 +59,7 @@ public record WindowReport(
     append(line, "loss", "loss %.4f");
     append(line, "heldout/accuracy", "held-out accuracy %.3f");
     append(line, "heldout/live_accuracy", "(live %.3f)");
-    append(line, "kl", "KL %.4f");
+    append(line, "heldout/kl", "KL %.4f");
     append(line, "time/train_ms", "train %.0f ms");
     append(line, "time/evaluate_ms", "evaluate %.0f ms");
     append(line, "time/publish_ms", "publish %.0f ms");

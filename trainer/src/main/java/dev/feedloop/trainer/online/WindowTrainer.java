@@ -304,9 +304,9 @@ public final class WindowTrainer {
       metrics.put("heldout/accuracy", candidateAccuracy);
       metrics.put("heldout/live_accuracy", liveAccuracy);
     }
-    metrics.put("kl", kl.perToken());
-    metrics.put("kl/sequence", kl.perSequence());
-    metrics.put("kl/tokens", (double) kl.tokens());
+    metrics.put("heldout/kl", kl.perToken());
+    metrics.put("heldout/kl_sequence", kl.perSequence());
+    metrics.put("heldout/kl_tokens", (double) kl.tokens());
     return new Guardrails.Measurements(
         true, tokenized.size(), candidateAccuracy, liveAccuracy, kl.tokens(), kl.perToken());
   }

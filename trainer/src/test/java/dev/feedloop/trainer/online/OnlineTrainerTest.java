@@ -55,7 +55,8 @@ class OnlineTrainerTest {
           .containsEntry("records/consumed", 12.0)
           .containsEntry("records/held_out", 3.0)
           .containsEntry("records/train", 9.0)
-          .containsKeys("loss", "rewards/accuracies", "kl", "time/train_ms", "freshness_ms");
+          .containsKeys(
+              "loss", "rewards/accuracies", "heldout/kl", "time/train_ms", "freshness_ms");
       Map<TopicPartition, Long> end = endOffsets(topics.preferencePairs());
       assertThat(covered(report.consumed())).isEqualTo(nonEmpty(end));
       assertThat(report.freshness()).isPositive();

@@ -78,7 +78,7 @@ class WindowTrainerTest {
     assertThat(live.recordsSeen()).isEqualTo(16);
     assertThat(live.heldOut().items()).hasSize(4); // records 4, 8, 12, 16
     assertThat(live.replay().items()).hasSize(12);
-    assertThat(first.metrics()).containsEntry("records/held_out", 4.0).containsKey("kl");
+    assertThat(first.metrics()).containsEntry("records/held_out", 4.0).containsKey("heldout/kl");
 
     // the same window from the same state trains the same adapter: a replay is reproducible
     assertThat(trainer.train(start, window(1, 0)).adapter()).isEqualTo(first.adapter());
@@ -101,6 +101,40 @@ class WindowTrainerTest {
     assertThat(after.windows()).isEqualTo(2);
     assertThat(after.recordsSeen()).isEqualTo(32);
     assertThat(after.heldOut().seen()).isEqualTo(8);
+  }
+
+  @Test
+  void ktoTrainsPairsSplitInTwoTogetherWithUnaryRecords() {
+    OnlineSettings settings =
+        settings().lossTerms(OnlineSettings.lossTerms("kto")).holdOutEvery(0).build();
+    List<HeldRecord> records = new java.util.ArrayList<>();
+    namePairs(0, 4, "Athene", "Boreas").forEach(pair -> records.add(Window.of(pair)));
+    for (int i = 0; i < 4; i++) {
+      var pair = OnlineTestKit.namePair(10 + i, "Athene", "Boreas");
+      records.add(
+          Window.of(
+              dev.feedloop.schemas.UnaryFeedback.newBuilder()
+                  .setRecordId("vote-" + i)
+                  .setPromptHash(pair.getPromptHash())
+                  .setModelId(OnlineTestKit.MODEL)
+                  .setPrompt(pair.getPrompt())
+                  .setCompletion(i % 2 == 0 ? pair.getChosen() : pair.getRejected())
+                  .setDesirable(i % 2 == 0)
+                  .setCreatedAt(pair.getCreatedAt())
+                  .build()));
+    }
+    WindowResult result =
+        new WindowTrainer(model, settings, TrainerHooks.NONE)
+            .train(
+                TrainerSnapshot.initial(1, settings, Map.of()),
+                new Window(1, records, 8, 0, 0, 0, 1));
+    assertThat(result.outcome()).isEqualTo(WindowResult.ACCEPTED);
+    // 4 pairs become 8 unary records, beside the 4 unary ones; KTO's own metrics, TRL-named
+    assertThat(result.metrics())
+        .containsEntry("records/trained", 12.0)
+        .containsKeys("kl", "rewards/chosen", "rewards/rejected");
+    // nothing held out: the guardrails had nothing to measure
+    assertThat(result.metrics()).doesNotContainKey("heldout/kl");
   }
 
   @Test
