@@ -5,7 +5,10 @@ import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 
-/** The events that travel on Kafka as top-level values, in one list so that nothing forgets one. */
+/**
+ * The events that travel on Kafka as top-level values, plus the trainer's state (single-object
+ * encoded inside its chunks), in one list so that nothing forgets one.
+ */
 public final class EventSchemas {
 
   /** The generated classes' own model, so logical types (timestamps) map to java.time. */
@@ -21,6 +24,9 @@ public final class EventSchemas {
           AdapterChunk.class,
           AdapterCommand.class,
           TrainerMetrics.class,
+          TrainerCheckpoint.class,
+          TrainerStateChunk.class,
+          TrainerState.class,
           DeadLetter.class);
 
   private EventSchemas() {}

@@ -14,6 +14,12 @@ public final class SampleEvents {
   public static final Instant NOW =
       Instant.parse("2026-11-22T10:15:30.123Z").truncatedTo(ChronoUnit.MILLIS);
 
+  static {
+    // builders deep-copy record-typed defaults (TrainerMetrics.consumed = []), which Avro 1.12.2
+    // allows only for trusted classes; samples may be built before any serde is loaded
+    AvroTrust.install();
+  }
+
   private SampleEvents() {}
 
   public static List<ChatMessage> prompt(String question) {
@@ -160,6 +166,74 @@ public final class SampleEvents {
         .build();
   }
 
+  public static TrainerMetrics refusedWindowMetrics() {
+    return TrainerMetrics.newBuilder(trainerMetrics())
+        .setAdapterVersion(null)
+        .setOutcome("refused")
+        .setReason("accuracy-drop")
+        .setReasonDetail("held-out accuracy 0.50, live 0.75, allowed drop 0.05")
+        .setConsumed(
+            List.of(
+                OffsetRange.newBuilder()
+                    .setTopic("preference-pairs")
+                    .setPartition(1)
+                    .setFromOffset(64)
+                    .setUntilOffset(128)
+                    .build()))
+        .build();
+  }
+
+  public static TrainerCheckpoint trainerCheckpoint() {
+    return TrainerCheckpoint.newBuilder()
+        .setModelId("tiny-chat")
+        .setRunId("online-tiny-chat-1")
+        .setWindow(9L)
+        .setLiveVersion(4L)
+        .setNextVersion(6L)
+        .setPositions(
+            List.of(
+                PartitionPosition.newBuilder()
+                    .setTopic("preference-pairs")
+                    .setPartition(0)
+                    .setOffset(640L)
+                    .build()))
+        .setStateTopic("trainer-state-chunks")
+        .setStatePartition(0)
+        .setChunkOffsets(List.of(12L, 13L))
+        .setSizeBytes(600_000L)
+        .setChecksum("ab".repeat(32))
+        .setCreatedAt(NOW)
+        .build();
+  }
+
+  public static TrainerStateChunk trainerStateChunk() {
+    byte[] data = {1, 2, 3};
+    return TrainerStateChunk.newBuilder()
+        .setModelId("tiny-chat")
+        .setWindow(9L)
+        .setIndex(0)
+        .setCount(2)
+        .setData(ByteBuffer.wrap(data))
+        .setChecksum(ContentHash.of(data))
+        .build();
+  }
+
+  public static TrainerState trainerState() {
+    return TrainerState.newBuilder()
+        .setModelId("tiny-chat")
+        .setLiveVersion(4L)
+        .setAdapter(ByteBuffer.wrap(new byte[] {4, 5}))
+        .setOptimizerMoments(ByteBuffer.wrap(new byte[] {6}))
+        .setAdamSteps(40)
+        .setOptimizerSteps(41)
+        .setRecordsSeen(700L)
+        .setHeldOutSeen(70L)
+        .setHeldOut(List.of(HeldRecord.newBuilder().setPair(pair()).build()))
+        .setReplaySeen(600L)
+        .setReplay(List.of(HeldRecord.newBuilder().setUnary(unary()).build()))
+        .build();
+  }
+
   public static DeadLetter deadLetter() {
     return DeadLetter.newBuilder()
         .setSourceTopic("feedback")
@@ -184,6 +258,9 @@ public final class SampleEvents {
         adapterChunk(),
         adapterCommand(),
         trainerMetrics(),
+        trainerCheckpoint(),
+        trainerStateChunk(),
+        trainerState(),
         deadLetter());
   }
 }

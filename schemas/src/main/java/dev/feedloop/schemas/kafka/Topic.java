@@ -7,7 +7,9 @@ import dev.feedloop.schemas.DeadLetter;
 import dev.feedloop.schemas.FeedbackReceived;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.TrainerCheckpoint;
 import dev.feedloop.schemas.TrainerMetrics;
+import dev.feedloop.schemas.TrainerStateChunk;
 import dev.feedloop.schemas.UnaryFeedback;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -41,6 +43,22 @@ public enum Topic {
    */
   ADAPTER_COMMANDS("adapter-commands", AdapterCommand.class, "model id", Retention.FOREVER, true),
   TRAINER_METRICS("trainer-metrics", TrainerMetrics.class, "run id", Retention.TIME, false),
+  /**
+   * The online trainer's checkpoints, compacted with one key per model: the newest committed one is
+   * where a restarted trainer resumes (written in the transaction of its window's offsets).
+   */
+  TRAINER_STATE("trainer-state", TrainerCheckpoint.class, "model id", Retention.COMPACTED, true),
+  /**
+   * The checkpoints' state bytes in chunks, compacted with one key per model and chunk index (a
+   * newer checkpoint's chunk replaces the older one); one partition, so a checkpoint's chunks stay
+   * together.
+   */
+  TRAINER_STATE_CHUNKS(
+      "trainer-state-chunks",
+      TrainerStateChunk.class,
+      "model id # chunk index",
+      Retention.COMPACTED,
+      true),
   DEAD_LETTER("dead-letter", DeadLetter.class, "source key", Retention.TIME, false);
 
   /** How a topic keeps its records. */

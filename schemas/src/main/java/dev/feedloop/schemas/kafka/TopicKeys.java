@@ -6,7 +6,9 @@ import dev.feedloop.schemas.AdapterPublished;
 import dev.feedloop.schemas.FeedbackReceived;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.PreferencePair;
+import dev.feedloop.schemas.TrainerCheckpoint;
 import dev.feedloop.schemas.TrainerMetrics;
+import dev.feedloop.schemas.TrainerStateChunk;
 import dev.feedloop.schemas.UnaryFeedback;
 
 /**
@@ -16,7 +18,9 @@ import dev.feedloop.schemas.UnaryFeedback;
  * one partition), adapter announcements by model id and version ("tiny-chat@3": compaction keeps
  * every version, which history and rollback need), adapter weight chunks by model id, version and
  * index ("tiny-chat@3#0"), operator commands by model id (one model's commands stay in order),
- * trainer metrics by run id. Dead letters keep the source record's key bytes as they are.
+ * trainer metrics by run id, trainer checkpoints by model id and their state chunks by model id and
+ * index ("tiny-chat#0": compaction keeps the newest checkpoint's chunks). Dead letters keep the
+ * source record's key bytes as they are.
  */
 public final class TopicKeys {
 
@@ -60,5 +64,13 @@ public final class TopicKeys {
 
   public static String of(TrainerMetrics metrics) {
     return metrics.getRunId();
+  }
+
+  public static String of(TrainerCheckpoint checkpoint) {
+    return checkpoint.getModelId();
+  }
+
+  public static String of(TrainerStateChunk chunk) {
+    return chunk.getModelId() + "#" + chunk.getIndex();
   }
 }

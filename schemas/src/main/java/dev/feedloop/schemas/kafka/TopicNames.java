@@ -78,6 +78,14 @@ public final class TopicNames {
     return name(Topic.TRAINER_METRICS);
   }
 
+  public String trainerState() {
+    return name(Topic.TRAINER_STATE);
+  }
+
+  public String trainerStateChunks() {
+    return name(Topic.TRAINER_STATE_CHUNKS);
+  }
+
   public String deadLetter() {
     return name(Topic.DEAD_LETTER);
   }

@@ -45,6 +45,11 @@ public record TopicSpec(Topic topic, String name, int partitions, Map<String, St
             // announcements carry adapter weights inline when small; allow a few MB
             configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024));
           }
+          if (topic == Topic.TRAINER_STATE || topic == Topic.TRAINER_STATE_CHUNKS) {
+            // a checkpoint per window: roll segments hourly so that compaction keeps up
+            configs.put(
+                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(Duration.ofHours(1).toMillis()));
+          }
         }
         case FOREVER -> {
           configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);

@@ -33,12 +33,14 @@ class TopicNamesTest {
     assertThat(specs).hasSize(Topic.values().length);
     for (TopicSpec spec : specs) {
       boolean adapters = spec.topic() == Topic.ADAPTERS;
-      boolean compacted = adapters || spec.topic() == Topic.ADAPTER_WEIGHTS;
+      boolean trainerState =
+          spec.topic() == Topic.TRAINER_STATE || spec.topic() == Topic.TRAINER_STATE_CHUNKS;
+      boolean compacted = adapters || spec.topic() == Topic.ADAPTER_WEIGHTS || trainerState;
       boolean forever = spec.topic() == Topic.ADAPTER_COMMANDS;
       assertThat(spec.configs().get(TopicConfig.CLEANUP_POLICY_CONFIG))
           .isEqualTo(
               compacted ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
-      assertThat(spec.partitions()).isEqualTo(adapters || forever ? 1 : 4);
+      assertThat(spec.partitions()).isEqualTo(adapters || forever || trainerState ? 1 : 4);
       assertThat(spec.name()).startsWith("t.");
       if (forever) {
         assertThat(spec.configs()).containsEntry(TopicConfig.RETENTION_MS_CONFIG, "-1");
@@ -72,6 +74,18 @@ class TopicNamesTest {
         .isEqualTo("tiny-chat@4#1");
     assertThat(TopicKeys.of(dev.feedloop.schemas.SampleEvents.adapterCommand()))
         .isEqualTo("tiny-chat");
+  }
+
+  @Test
+  void trainerCheckpointsAreKeyedByModelAndTheirChunksByIndex() {
+    assertThat(TopicKeys.of(dev.feedloop.schemas.SampleEvents.trainerCheckpoint()))
+        .isEqualTo("tiny-chat");
+    assertThat(TopicKeys.of(dev.feedloop.schemas.SampleEvents.trainerStateChunk()))
+        .isEqualTo("tiny-chat#0");
+    assertThat(TopicNames.defaults().trainerState()).isEqualTo("trainer-state");
+    assertThat(TopicNames.defaults().trainerStateChunks()).isEqualTo("trainer-state-chunks");
+    assertThat(TopicKeys.of(dev.feedloop.schemas.SampleEvents.refusedWindowMetrics()))
+        .isEqualTo("run-2026-11-22");
   }
 
   @Test

@@ -60,7 +60,20 @@ public final class LoraPolicyScorer implements PolicyScorer {
    */
   public static LoraPolicyScorer forModel(
       LanguageModel model, LoraAdapter policy, LoraAdapter reference, byte[] referenceSource) {
-    ModelChatTokenizer tokenizer = new ModelChatTokenizer(model);
+    return new LoraPolicyScorer(
+        model.model(),
+        new ModelChatTokenizer(model),
+        policy,
+        reference,
+        referenceFingerprint(model, reference == null ? new byte[0] : referenceSource));
+  }
+
+  /**
+   * The reference log-prob cache fingerprint of a model: config, every weight file, tokenizer,
+   * template and dtype, plus {@code referenceSource} (empty for the base model as reference). Reads
+   * every weight file: compute it once per model.
+   */
+  public static String referenceFingerprint(LanguageModel model, byte[] referenceSource) {
     ContentHash fingerprint =
         ContentHash.builder().text(ContentHash.ofFile(model.directory().resolve("config.json")));
     // every weight file: a single model.safetensors or all shards (the index alone names tensors,
@@ -68,11 +81,11 @@ public final class LoraPolicyScorer implements PolicyScorer {
     for (Path weights : weightFiles(model.directory())) {
       fingerprint.text(ContentHash.ofFile(weights));
     }
-    fingerprint
-        .text(tokenizer.fingerprint())
+    return fingerprint
+        .text(new ModelChatTokenizer(model).fingerprint())
         .text(model.model().dtype().toString())
-        .bytes(reference == null ? new byte[0] : referenceSource);
-    return new LoraPolicyScorer(model.model(), tokenizer, policy, reference, fingerprint.hex());
+        .bytes(referenceSource)
+        .hex();
   }
 
   @Override

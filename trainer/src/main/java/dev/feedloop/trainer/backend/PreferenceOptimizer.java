@@ -72,6 +72,57 @@ public final class PreferenceOptimizer implements AutoCloseable {
   }
 
   /**
+   * Where the optimizer stands, for a checkpoint: the schedule position ({@link
+   * #optimizerSteps()}), AdamW's update count and its moments per trainable parameter (in the
+   * scorer's parameter order; empty before the first update).
+   */
+  public record State(
+      int optimizerSteps, int adamSteps, List<float[]> firstMoments, List<float[]> secondMoments) {
+    public State {
+      firstMoments = List.copyOf(firstMoments);
+      secondMoments = List.copyOf(secondMoments);
+    }
+
+    /** A run that has taken no step yet. */
+    public static final State INITIAL = new State(0, 0, List.of(), List.of());
+  }
+
+  /** A copy of the optimizer's state (see {@link State}). */
+  public State state() {
+    if (optimizer == null) {
+      return new State(steps, 0, List.of(), List.of());
+    }
+    List<float[]> first = new ArrayList<>();
+    List<float[]> second = new ArrayList<>();
+    for (int i = 0; i < parameters.size(); i++) {
+      float[][] moments = optimizer.moments(i);
+      first.add(moments[0]);
+      second.add(moments[1]);
+    }
+    return new State(steps, optimizer.steps(), first, second);
+  }
+
+  /**
+   * Goes on from a saved {@link State} (the online trainer's live adapter after a restart or a
+   * refused window): before the first step of this optimizer.
+   */
+  public void restore(State state) {
+    if (optimizer != null) {
+      throw new IllegalStateException("restore before the first step");
+    }
+    steps = state.optimizerSteps();
+    if (!state.firstMoments().isEmpty()) {
+      optimizer =
+          AdamW.restored(
+              parameters,
+              settings.adamW(),
+              state.adamSteps(),
+              state.firstMoments(),
+              state.secondMoments());
+    }
+  }
+
+  /**
    * Steps taken so far, including those skipped for a non-finite gradient: the position in the
    * learning-rate schedule, which continues across windows.
    */

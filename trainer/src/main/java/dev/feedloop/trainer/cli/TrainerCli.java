@@ -4,8 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code feedloop-trainer}: offline preference training, evaluation, data import and publishing
- * existing feedback into the loop's topics.
+ * {@code feedloop-trainer}: offline preference training, evaluation and data import, publishing
+ * existing feedback into the loop's topics, and the online trainer.
  */
 @Command(
     name = "feedloop-trainer",
@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       TinyDataCommand.class,
       TinyModelCommand.class,
       BenchCommand.class,
+      OnlineCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrainerCli {

@@ -2,6 +2,7 @@ package dev.feedloop.trainer.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.feedloop.model.NoGrad;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,10 +52,68 @@ public final class AdamW implements AutoCloseable {
   }
 
   /**
+   * An optimizer that goes on from saved state (a checkpoint): {@code steps} updates applied, and
+   * the first and second moments of each parameter, in parameter order, as {@link #moments} gives
+   * them.
+   */
+  public static AdamW restored(
+      List<NDArray> parameters,
+      AdamWConfig config,
+      int steps,
+      List<float[]> firstMoments,
+      List<float[]> secondMoments) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+    }
+    if (firstMoments.size() != parameters.size() || secondMoments.size() != parameters.size()) {
+      throw new IllegalArgumentException(
+          "moments of "
+              + firstMoments.size()
+              + " and "
+              + secondMoments.size()
+              + " parameters given for "
+              + parameters.size());
+    }
+    AdamW optimizer = new AdamW(parameters, config);
+    for (int i = 0; i < parameters.size(); i++) {
+      NDArray parameter = optimizer.parameters.get(i);
+      // the zeros the constructor made give way to the saved moments
+      optimizer.firstMoments.set(i, optimizer.moment(parameter, firstMoments.get(i), i)).close();
+      optimizer.secondMoments.set(i, optimizer.moment(parameter, secondMoments.get(i), i)).close();
+    }
+    optimizer.steps = steps;
+    return optimizer;
+  }
+
+  private NDArray moment(NDArray parameter, float[] values, int index) {
+    if (values.length != parameter.size()) {
+      throw new IllegalArgumentException(
+          "moment of parameter "
+              + index
+              + " has "
+              + values.length
+              + " values, the parameter "
+              + parameter.getShape());
+    }
+    return stateManager
+        .create(values, parameter.getShape())
+        .toType(parameter.getDataType(), false)
+        .toDevice(parameter.getDevice(), false);
+  }
+
+  /**
    * Applies one update with the current gradients at the given learning rate. Does not zero the
    * gradients.
    */
   public void step(double learningRate) {
+    // in place on leaves that require gradients: only allowed with grad mode off, which is
+    // per thread in PyTorch (and on in a thread the engine was not started from)
+    try (NoGrad ignored = NoGrad.enter()) {
+      update(learningRate);
+    }
+  }
+
+  private void update(double learningRate) {
     steps++;
     float firstCorrection = (float) (1 - Math.pow(config.beta1(), steps));
     float secondCorrection = (float) (1 - Math.pow(config.beta2(), steps));

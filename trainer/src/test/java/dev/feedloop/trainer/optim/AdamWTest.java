@@ -77,6 +77,52 @@ class AdamWTest {
   }
 
   @Test
+  void aRestoredOptimizerGoesOnExactlyAsTheUninterruptedOne() {
+    // the online trainer's checkpoint: moments and step count saved after step 1, restored into a
+    // new optimizer over a copy of the parameter, then step 2 on both
+    NDArray parameter = manager.create(new float[] {1f, -2f});
+    parameter.setRequiresGradient(true);
+    try (AdamW uninterrupted = new AdamW(List.of(parameter), AdamWConfig.withWeightDecay(0.01))) {
+      backwardWithGradient(parameter, new float[] {0.5f, -1f});
+      uninterrupted.step(0.1);
+      Gradients.zero(List.of(parameter));
+      float[][] saved = uninterrupted.moments(0);
+      NDArray copy = manager.create(parameter.toFloatArray());
+      copy.setRequiresGradient(true);
+      try (AdamW restored =
+          AdamW.restored(
+              List.of(copy),
+              AdamWConfig.withWeightDecay(0.01),
+              uninterrupted.steps(),
+              List.of(saved[0]),
+              List.of(saved[1]))) {
+        backwardWithGradient(parameter, new float[] {-0.25f, 2f});
+        uninterrupted.step(0.1);
+        backwardWithGradient(copy, new float[] {-0.25f, 2f});
+        restored.step(0.1);
+        assertThat(copy.toFloatArray()).containsExactly(parameter.toFloatArray());
+        assertThat(restored.steps()).isEqualTo(2);
+        assertThat(restored.moments(0)[1]).containsExactly(uninterrupted.moments(0)[1]);
+      }
+    }
+  }
+
+  @Test
+  void restoringRefusesMomentsOfAnotherShape() {
+    NDArray parameter = manager.create(new float[] {1f, -2f});
+    parameter.setRequiresGradient(true);
+    assertThatThrownBy(
+            () ->
+                AdamW.restored(
+                    List.of(parameter),
+                    AdamWConfig.withWeightDecay(0),
+                    1,
+                    List.of(new float[3]),
+                    List.of(new float[3])))
+        .hasMessageContaining("3 values");
+  }
+
+  @Test
   void weightDecayIsDecoupledFromTheGradient() {
     // zero gradient: Adam's update is 0/(0+eps) = 0, so only the decay acts: p = 4 (1 - lr wd) = 4
     // (1 - 0.5*0.1) = 3.8

@@ -1,0 +1,130 @@
+package dev.feedloop.trainer.cli;
+
+import dev.feedloop.schemas.kafka.KafkaClientSettings;
+import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.schemas.settings.Durations;
+import dev.feedloop.trainer.online.OnlineSettings;
+import dev.feedloop.trainer.online.OnlineTrainer;
+import dev.feedloop.trainer.online.TrainerHooks;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code feedloop-trainer online}: the online trainer against a Kafka cluster, until Ctrl-C /
+ * SIGTERM (the window being read is dropped and read again at the next start; a window being
+ * trained is committed first). Every setting comes from FEEDLOOP_TRAINER_* variables; the options
+ * here override the most common ones.
+ */
+@Command(
+    name = "online",
+    mixinStandardHelpOptions = true,
+    description =
+        "Train adapters online from preference-pairs and unary-feedback: windows of N records or T"
+            + " seconds, guardrails on a held-out reservoir, each window's adapter, metrics,"
+            + " checkpoint and offsets in one Kafka transaction. Prints a line per window."
+            + " Settings: FEEDLOOP_TRAINER_* environment variables (trainer/README.md).")
+final class OnlineCommand implements Callable<Integer> {
+  /** Exit code when another trainer of the same model took over. */
+  static final int FENCED = 3;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--bootstrap-servers",
+      description =
+          "Kafka bootstrap servers (default: KAFKA_BOOTSTRAP_SERVERS, else localhost:9092).")
+  String bootstrapServers;
+
+  @Option(
+      names = "--model-dir",
+      description =
+          "Base model directory (default: FEEDLOOP_TRAINER_MODEL_DIR, else models/tiny-chat).")
+  Path modelDirectory;
+
+  @Option(names = "--model-id", description = "Model id (default: the model directory's name).")
+  String modelId;
+
+  @Option(names = "--window-records", description = "N: records per window (default 64).")
+  Integer windowRecords;
+
+  @Option(names = "--window-time", description = "T: longest window, e.g. 60s (default 60s).")
+  String windowTime;
+
+  @Option(names = "--steps", description = "S: optimizer steps per window (default 8).")
+  Integer steps;
+
+  Map<String, String> environment = System.getenv();
+
+  @Override
+  public Integer call() throws Exception {
+    OnlineSettings.Builder builder = OnlineSettings.fromEnvironment(environment);
+    if (modelDirectory != null) {
+      builder.modelDirectory(modelDirectory);
+    }
+    if (modelId != null) {
+      builder.modelId(modelId);
+    }
+    if (windowRecords != null) {
+      builder.windowRecords(windowRecords);
+    }
+    if (windowTime != null) {
+      builder.windowTime(Durations.parse(windowTime));
+    }
+    if (steps != null) {
+      builder.stepsPerWindow(steps);
+    }
+    OnlineSettings settings = builder.build();
+    String servers =
+        bootstrapServers != null
+            ? bootstrapServers
+            : KafkaClientSettings.externalBootstrapServers(environment).orElse("localhost:9092");
+    PrintWriter out = spec.commandLine().getOut();
+    OnlineTrainer trainer =
+        OnlineTrainer.builder()
+            .settings(settings)
+            .kafka(KafkaClientSettings.fromEnvironment(servers, environment))
+            .topics(TopicNames.fromEnvironment(environment))
+            .hooks(TrainerHooks.fromEnvironment(environment))
+            .listener(
+                report -> {
+                  out.println(report.line());
+                  out.flush();
+                })
+            .build();
+    out.printf(
+        "online trainer of %s on %s (group %s, transactional id %s)%n",
+        settings.modelId(), servers, settings.groupId(), settings.transactionalId());
+    out.flush();
+    // SIGTERM / Ctrl-C: the hook asks the trainer to stop and waits for its thread, so the JVM
+    // exits only after the window being trained is committed
+    Thread hook = new Thread(trainer::stop, "online-trainer-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    trainer.start();
+    while (!trainer.awaitStopped(Duration.ofMinutes(1))) {
+      // runs until stopped, fenced or failed
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is what stopped the trainer
+    }
+    return switch (trainer.status()) {
+      case FENCED -> {
+        spec.commandLine().getErr().println(trainer.stopReason());
+        yield FENCED;
+      }
+      case FAILED -> {
+        spec.commandLine().getErr().println("error: " + trainer.stopReason());
+        yield 1;
+      }
+      default -> 0;
+    };
+  }
+}
