@@ -3,16 +3,13 @@ package dev.feedloop.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.types.DataType;
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
 import dev.feedloop.model.LanguageModel;
-import dev.feedloop.model.Weights;
 import dev.feedloop.model.lora.AdapterSlot;
-import dev.feedloop.model.lora.LoraAdapter;
-import dev.feedloop.model.lora.LoraConfig;
 import dev.feedloop.schemas.ChatMessages;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.serving.adapters.AdapterPublishing;
 import dev.feedloop.serving.api.ChatCompletionRequest;
 import dev.feedloop.serving.chat.ChatService;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -376,15 +373,17 @@ class StreamingApiTest implements TestPropertyProvider {
             failure -> complete.countDown(),
             complete::countDown);
     assertThat(admitted.await(30, TimeUnit.SECONDS)).isTrue();
-    LoraAdapter adapter =
-        LoraAdapter.create(
-            model.model().config(),
-            LoraConfig.of(2, 4, 0, Weights.PROJECTIONS),
-            model.model().manager(),
-            DataType.FLOAT32,
-            1);
+    // the adapter follower owns the slot: the new version arrives the way a trainer publishes it
+    try (AdapterPublishing trainer =
+        new AdapterPublishing(topics, "tiny-chat", model.baseModelFingerprint())) {
+      trainer.publish(7, AdapterPublishing.adapterBytes(model.model().config(), 7));
+    }
+    long deadline = System.nanoTime() + TOPIC_WAIT.toNanos();
+    while (slot.version() != 7 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(slot.version()).isEqualTo(7);
     try {
-      slot.swap(adapter, 7);
       Map<String, Object> after = post(chatRequest("Tell me about Quendor.", 8));
       assertThat(complete.await(60, TimeUnit.SECONDS)).isTrue();
 
@@ -402,7 +401,14 @@ class StreamingApiTest implements TestPropertyProvider {
       assertThat(logged.get(streamedId).getAdapterVersion()).isNull();
       assertThat(logged.get(afterId).getAdapterVersion()).isEqualTo(7L);
     } finally {
-      slot.swap(null, ServingFactory.BASE_MODEL_VERSION);
+      // back to the base model for the other tests, through the operators' path
+      HttpResponse<?> pinned =
+          http.toBlocking().exchange(HttpRequest.POST("/v1/adapters/0/pin", Map.of()));
+      assertThat(pinned.getStatus().getCode()).isEqualTo(202);
+      long until = System.nanoTime() + TOPIC_WAIT.toNanos();
+      while (slot.version() != ServingFactory.BASE_MODEL_VERSION && System.nanoTime() < until) {
+        Thread.sleep(20);
+      }
     }
   }
 

@@ -39,7 +39,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@link AdapterPublisher}; or, for refusal tests, with a tampered announcement or a chunk left
  * out.
  */
-final class AdapterPublishing implements AutoCloseable {
+public final class AdapterPublishing implements AutoCloseable {
 
   static final LoraConfig LORA = LoraConfig.of(4, 8, 0, List.of("q_proj", "v_proj"));
 
@@ -52,7 +52,7 @@ final class AdapterPublishing implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final AdapterPublisher publisher;
 
-  AdapterPublishing(TopicNames topics, String modelId, String baseModel) {
+  public AdapterPublishing(TopicNames topics, String modelId, String baseModel) {
     this.topics = topics;
     this.modelId = modelId;
     this.baseModel = baseModel;
@@ -94,7 +94,7 @@ final class AdapterPublishing implements AutoCloseable {
     }
   }
 
-  static byte[] adapterBytes(ModelConfig model, long seed) {
+  public static byte[] adapterBytes(ModelConfig model, long seed) {
     return adapterBytes(model, seed, parameters -> {});
   }
 
@@ -116,7 +116,7 @@ final class AdapterPublishing implements AutoCloseable {
   }
 
   /** Publishes {@code safetensors} as {@code version} in one transaction, as the trainer will. */
-  AdapterPublished publish(long version, byte[] safetensors) {
+  public AdapterPublished publish(long version, byte[] safetensors) {
     producer.beginTransaction();
     AdapterPublisher.Published published =
         publisher.publish(producer, announcement(version), safetensors);
