@@ -10,7 +10,9 @@ import dev.feedloop.serving.events.EventLog;
 import dev.feedloop.serving.events.EventNotAcknowledgedException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -24,6 +26,9 @@ import java.util.UUID;
 @Singleton
 public final class FeedbackService {
 
+  /** How long feedback on an unknown id waits for another replica's generation to arrive. */
+  private final Duration unknownGenerationWait;
+
   /** The user of feedback that names none, on a generation whose request named none either. */
   static final String ANONYMOUS_USER = "anonymous";
 
@@ -33,7 +38,13 @@ public final class FeedbackService {
   private final Map<FeedbackKind, Counter> accepted = new EnumMap<>(FeedbackKind.class);
 
   public FeedbackService(
-      GenerationIndex index, EventLog events, ServingSettings settings, MeterRegistry meters) {
+      GenerationIndex index,
+      EventLog events,
+      ServingSettings settings,
+      MeterRegistry meters,
+      @Value("${feedloop.serving.feedback.unknown-generation-wait:2s}")
+          Duration unknownGenerationWait) {
+    this.unknownGenerationWait = unknownGenerationWait;
     this.index = index;
     this.events = events;
     this.settings = settings;
@@ -49,7 +60,7 @@ public final class FeedbackService {
     FeedbackKind kind = FeedbackKind.valueOf(request.kind().toUpperCase(Locale.ROOT));
     GenerationIndex.RecentGeneration generation =
         index
-            .find(request.generationId())
+            .findOrAwait(request.generationId(), unknownGenerationWait)
             .orElseThrow(
                 () ->
                     ApiException.notFound(
@@ -110,7 +121,7 @@ public final class FeedbackService {
       }
       GenerationIndex.RecentGeneration other =
           index
-              .find(otherId)
+              .findOrAwait(otherId, unknownGenerationWait)
               .orElseThrow(
                   () ->
                       ApiException.notFound(

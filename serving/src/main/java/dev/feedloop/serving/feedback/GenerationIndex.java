@@ -2,9 +2,11 @@ package dev.feedloop.serving.feedback;
 
 import dev.feedloop.serving.ServingSettings;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The generations this replica answered recently, so that feedback on them is checked before it is
@@ -12,9 +14,9 @@ import java.util.Optional;
  * (409).
  *
  * <p>Bounded: it keeps the latest {@link ServingSettings#recentGenerations()} generations (default
- * 100,000, roughly 250 bytes each, about 25 MB) and forgets the oldest first. Feedback on a
- * forgotten generation, or on one another replica answered, is refused with 404 until replicas
- * share the index (the generations topic holds every generation).
+ * 100,000, roughly 250 bytes each, about 25 MB) and forgets the oldest first. Besides this
+ * replica's own answers it holds every other replica's, which {@link GenerationFollower} reads from
+ * the generations topic, so feedback may reach any replica.
  */
 @Singleton
 public final class GenerationIndex {
@@ -41,6 +43,29 @@ public final class GenerationIndex {
 
   public synchronized void remember(RecentGeneration generation) {
     recent.put(generation.generationId(), generation);
+    notifyAll();
+  }
+
+  /**
+   * The generation, waiting up to {@code wait} for it to be remembered: another replica's answer
+   * reaches this index through Kafka shortly after that replica answered, and a user may be faster.
+   */
+  public synchronized Optional<RecentGeneration> findOrAwait(String generationId, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    RecentGeneration found = recent.get(generationId);
+    try {
+      while (found == null) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+        found = recent.get(generationId);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return Optional.ofNullable(found);
   }
 
   public synchronized Optional<RecentGeneration> find(String generationId) {

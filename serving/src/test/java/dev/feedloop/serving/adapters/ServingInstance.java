@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /** One serving replica on a random port, with a plain HTTP client, for multi-replica tests. */
-final class ServingInstance implements AutoCloseable {
+public final class ServingInstance implements AutoCloseable {
 
   static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -35,7 +35,7 @@ final class ServingInstance implements AutoCloseable {
     this.json = server.getApplicationContext().getBean(JsonMapper.class);
   }
 
-  static ServingInstance start(TopicNames topics) {
+  public static ServingInstance start(TopicNames topics) {
     String generations = topics.generations();
     EmbeddedServer server =
         ApplicationContext.run(
@@ -65,13 +65,13 @@ final class ServingInstance implements AutoCloseable {
   }
 
   /** A response: status and body as a JSON object. */
-  record Reply(int status, Map<String, Object> body) {}
+  public record Reply(int status, Map<String, Object> body) {}
 
-  Reply get(String path) {
+  public Reply get(String path) {
     return send(HttpRequest.newBuilder(uri(path)).GET().build());
   }
 
-  Reply post(String path, Object body) {
+  public Reply post(String path, Object body) {
     try {
       return send(
           HttpRequest.newBuilder(uri(path))
