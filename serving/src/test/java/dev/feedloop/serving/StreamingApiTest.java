@@ -361,6 +361,9 @@ class StreamingApiTest implements TestPropertyProvider {
    */
   @Test
   void aRequestKeepsTheAdapterItWasAdmittedWith() throws Exception {
+    // the follower installs what the adapters topic says once it has read it: swapping by hand
+    // before then would be undone by it (its base model replaces the slot's version 7)
+    awaitReady();
     Map<String, Object> body = chatRequest("Tell me about Quendor.", 32);
     body.put("stream", true);
     List<String> events = new CopyOnWriteArrayList<>();
@@ -403,6 +406,20 @@ class StreamingApiTest implements TestPropertyProvider {
       assertThat(logged.get(afterId).getAdapterVersion()).isEqualTo(7L);
     } finally {
       slot.swap(null, ServingFactory.BASE_MODEL_VERSION);
+    }
+  }
+
+  private void awaitReady() throws InterruptedException {
+    long deadline = System.nanoTime() + TOPIC_WAIT.toNanos();
+    while (true) {
+      try {
+        http.toBlocking().exchange(HttpRequest.GET("/health/readiness"), String.class);
+        return;
+      } catch (io.micronaut.http.client.exceptions.HttpClientResponseException notYet) {
+        assertThat(notYet.code()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE.getCode());
+        assertThat(System.nanoTime()).as("ready in time").isLessThan(deadline);
+        Thread.sleep(50);
+      }
     }
   }
 
