@@ -17,6 +17,7 @@ import dev.feedloop.schemas.kafka.TopicBootstrap;
 import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.schemas.kafka.TopicSpec;
 import dev.feedloop.serving.ServingApplication;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micronaut.context.ApplicationContext;
@@ -222,10 +223,25 @@ public final class ServingBenchmark implements Callable<Integer> {
 
       List<Map<String, Object>> rows = new ArrayList<>();
       RawDecodeBench raw = new RawDecodeBench(model);
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      DistributionSummary occupancy = meters.get("feedloop.batch.occupancy").summary();
+      Timer steps = meters.get("feedloop.decode.step").timer();
       for (int level : levels) {
+        long stepsBefore = steps.count();
+        double rowsBefore = occupancy.totalAmount();
+        double stepSecondsBefore = steps.totalTime(TimeUnit.SECONDS);
         Level http = clients.level(level, requests, requests > 0 ? null : duration);
         RawDecodeBench.Result decoded = raw.run(level, maxTokens);
         Map<String, Object> row = http.toMap();
+        // how full the server's batch was, and how much of the level the decode steps took (the
+        // rest: admission and prefill, answering, idle while clients send their next request)
+        long stepCount = steps.count() - stepsBefore;
+        row.put(
+            "mean_batch_rows",
+            stepCount == 0 ? 0.0 : (occupancy.totalAmount() - rowsBefore) / stepCount);
+        row.put(
+            "decode_step_share",
+            (steps.totalTime(TimeUnit.SECONDS) - stepSecondsBefore) / http.seconds());
         row.put("raw_tokens_per_second", decoded.tokensPerSecond());
         row.put("http_raw_ratio", http.tokensPerSecond() / decoded.tokensPerSecond());
         rows.add(row);
@@ -266,7 +282,7 @@ public final class ServingBenchmark implements Callable<Integer> {
   private static void print(PrintWriter out, Map<String, Object> report) {
     out.println();
     out.printf(
-        "%7s %8s %6s %9s %9s %9s %9s %10s %10s %8s %8s%n",
+        "%7s %8s %6s %9s %9s %9s %9s %10s %10s %8s %9s %8s%n",
         "clients",
         "requests",
         "failed",
@@ -277,10 +293,11 @@ public final class ServingBenchmark implements Callable<Integer> {
         "tokens/s",
         "raw tok/s",
         "http/raw",
+        "rows/step",
         "RSS MiB");
     for (Map<String, Object> row : (List<Map<String, Object>>) report.get("levels")) {
       out.printf(
-          "%7d %8d %6d %9.0f %9.0f %9.0f %9.0f %10.1f %10.1f %7.0f%% %8.0f%n",
+          "%7d %8d %6d %9.0f %9.0f %9.0f %9.0f %10.1f %10.1f %7.0f%% %9.1f %8.0f%n",
           row.get("clients"),
           row.get("requests"),
           row.get("failed"),
@@ -291,6 +308,7 @@ public final class ServingBenchmark implements Callable<Integer> {
           row.get("tokens_per_second"),
           row.get("raw_tokens_per_second"),
           100 * (Double) row.get("http_raw_ratio"),
+          row.get("mean_batch_rows"),
           ((Number) row.get("rss_bytes")).longValue() / (1024.0 * 1024));
     }
     List<Object> scalingLevels = (List<Object>) report.get("scaling_levels");

@@ -49,7 +49,7 @@ class ServingBenchmarkTest {
 
     assertThat(exit).as(out.toString()).isZero();
     assertThat(out.toString())
-        .contains("clients", "p50 ms", "ttft p99", "raw tok/s", "http/raw", "RSS MiB")
+        .contains("clients", "p50 ms", "ttft p99", "raw tok/s", "http/raw", "rows/step", "RSS MiB")
         .contains("2 clients / 1 client")
         .contains("adapter swap");
     JsonNode report = new ObjectMapper().readTree(output.toFile());
@@ -80,6 +80,11 @@ class ServingBenchmarkTest {
               level.get("tokens_per_second").asDouble()
                   / level.get("raw_tokens_per_second").asDouble(),
               org.assertj.core.api.Assertions.within(1e-9));
+      // the server's batch never holds more rows than clients; its steps took part of the level
+      assertThat(level.get("mean_batch_rows").asDouble())
+          .isGreaterThan(0)
+          .isLessThanOrEqualTo(i + 1);
+      assertThat(level.get("decode_step_share").asDouble()).isGreaterThan(0).isLessThanOrEqualTo(1);
       // a JVM with the model, serving and a broker client holds more than 100 MiB
       assertThat(level.get("rss_bytes").asLong()).isGreaterThan(100L << 20);
     }
