@@ -37,7 +37,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,7 +181,7 @@ public final class ServingBenchmark implements Callable<Integer> {
       if (broker != null) {
         broker.close();
       }
-      deleteRecursively(directory);
+      StreamsBenchmark.deleteRecursively(directory);
     }
   }
 
@@ -670,14 +669,6 @@ public final class ServingBenchmark implements Callable<Integer> {
     @Override
     public Duration convert(String value) {
       return dev.feedloop.schemas.settings.Durations.parse(value);
-    }
-  }
-
-  private static void deleteRecursively(Path directory) throws IOException {
-    try (Stream<Path> paths = Files.walk(directory)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
     }
   }
 }
