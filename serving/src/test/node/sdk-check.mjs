@@ -66,11 +66,94 @@ async function completion() {
   };
 }
 
-// Once serving streams, add:
-//   async function streaming() { const stream = await client.chat.completions.create({ model,
-//     messages, max_tokens: 16, stream: true, stream_options: { include_usage: true } });
-//     collect chunk.choices[0].delta.content and the last chunk's usage; return them }
-// and list it in `checks` below.
+/** A streamed completion through the SDK's stream iterator, with the usage chunk asked for. */
+async function streaming() {
+  const stream = await client.chat.completions.create({
+    model,
+    messages,
+    max_tokens: 16,
+    seed: 11,
+    user,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = '';
+  let chunks = 0;
+  let contentChunks = 0;
+  let role = null;
+  let finishReason = null;
+  let usage = null;
+  let usageChunkChoices = null;
+  const objects = new Set();
+  const generationIds = new Set();
+  let choiceChunksWithoutGenerationId = 0;
+  let chunksAfterUsage = 0;
+  for await (const chunk of stream) {
+    chunks++;
+    objects.add(chunk.object);
+    if (usage !== null) {
+      chunksAfterUsage++;
+    }
+    if (chunk.usage) {
+      usage = chunk.usage;
+      usageChunkChoices = chunk.choices.length;
+    }
+    for (const choice of chunk.choices) {
+      if (choice.delta?.role) {
+        role = choice.delta.role;
+      }
+      if (choice.delta?.content) {
+        text += choice.delta.content;
+        contentChunks++;
+      }
+      if (choice.finish_reason) {
+        finishReason = choice.finish_reason;
+      }
+      // an extra field on every chunk's choice: the SDK must pass it through
+      if (choice.generation_id) {
+        generationIds.add(choice.generation_id);
+      } else {
+        choiceChunksWithoutGenerationId++;
+      }
+    }
+  }
+  return {
+    text,
+    chunks,
+    content_chunks: contentChunks,
+    role,
+    finish_reason: finishReason,
+    usage,
+    usage_chunk_choices: usageChunkChoices,
+    chunks_after_usage: chunksAfterUsage,
+    objects: [...objects],
+    generation_ids: [...generationIds],
+    choice_chunks_without_generation_id: choiceChunksWithoutGenerationId,
+  };
+}
+
+/** OpenAI's logprobs through the SDK: every token with its log-prob and two alternatives. */
+async function logprobs() {
+  const response = await client.chat.completions.create({
+    model,
+    messages,
+    max_tokens: 8,
+    seed: 3,
+    logprobs: true,
+    top_logprobs: 2,
+  });
+  const choice = response.choices[0];
+  return {
+    content: choice.message.content,
+    completion_tokens: response.usage.completion_tokens,
+    tokens: choice.logprobs.content.map((entry) => ({
+      token: entry.token,
+      logprob: entry.logprob,
+      bytes: entry.bytes,
+      top: entry.top_logprobs.map((alternative) => alternative.logprob),
+    })),
+  };
+}
 
 async function models() {
   const ids = [];
@@ -102,7 +185,7 @@ async function feedback(results) {
   return { status: response.status, body: await response.json() };
 }
 
-const checks = { completion, models, badRequest, wrongKey, feedback };
+const checks = { completion, streaming, logprobs, models, badRequest, wrongKey, feedback };
 
 const results = {};
 for (const [name, check] of Object.entries(checks)) {

@@ -24,9 +24,13 @@ import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.sse.Event;
 import io.micronaut.json.JsonMapper;
+import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +64,7 @@ class GenerationLimitsTest implements TestPropertyProvider {
   @Inject ChatService chat;
   @Inject DecodeLoop loop;
   @Inject LanguageModel model;
+  @Inject EmbeddedServer server;
 
   @Override
   public Map<String, String> getProperties() {
@@ -153,37 +158,7 @@ class GenerationLimitsTest implements TestPropertyProvider {
   void aStreamWhoseClientLeavesIsCancelledAtTheNextToken() throws Exception {
     Counter cancelled = meters.get("feedloop.candidates.cancelled").counter();
     double cancelledBefore = cancelled.count();
-    CountDownLatch holding = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch occupantEnded = new CountDownLatch(1);
-    loop.submit(
-        model.promptTokens(List.of(ChatMessages.user("Hello"))),
-        SamplingParams.greedy(3),
-        0,
-        new DecodeLoop.RequestListener() {
-          @Override
-          public void admitted(AdapterSlot.Lease lease) {}
-
-          @Override
-          public void token(int candidate, GeneratedToken token) {
-            if (holding.getCount() > 0) {
-              holding.countDown();
-              await(release);
-            }
-          }
-
-          @Override
-          public void finished(int candidate, Completion completion, LoraAdapter adapter) {}
-
-          @Override
-          public void ended() {
-            occupantEnded.countDown();
-          }
-
-          @Override
-          public void failed(RuntimeException error) {}
-        });
-    assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+    Occupant occupant = holdTheLoop();
 
     Map<String, Object> body = chatRequest(64);
     body.put("stream", true);
@@ -214,18 +189,98 @@ class GenerationLimitsTest implements TestPropertyProvider {
           @Override
           public void onComplete() {}
         });
-    release.countDown();
+    occupant.release().countDown();
 
-    assertThat(occupantEnded.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(occupant.ended().await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(gone.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(received).hasSize(1);
+    assertThat(received.get(0)).contains("\"role\":\"assistant\"");
+    assertOneCancelledAndTheRowFree(cancelled, cancelledBefore);
+  }
+
+  /** A request that holds the decode loop inside its first token until released. */
+  private record Occupant(CountDownLatch release, CountDownLatch ended) {}
+
+  private Occupant holdTheLoop() throws InterruptedException {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch ended = new CountDownLatch(1);
+    loop.submit(
+        model.promptTokens(List.of(ChatMessages.user("Hello"))),
+        SamplingParams.greedy(3),
+        0,
+        new DecodeLoop.RequestListener() {
+          @Override
+          public void admitted(AdapterSlot.Lease lease) {}
+
+          @Override
+          public void token(int candidate, GeneratedToken token) {
+            if (holding.getCount() > 0) {
+              holding.countDown();
+              await(release);
+            }
+          }
+
+          @Override
+          public void finished(int candidate, Completion completion, LoraAdapter adapter) {}
+
+          @Override
+          public void ended() {
+            ended.countDown();
+          }
+
+          @Override
+          public void failed(RuntimeException error) {}
+        });
+    assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+    return new Occupant(release, ended);
+  }
+
+  /**
+   * A plain (not streamed) request whose client closes the connection while it waits: Netty sees
+   * the close and its candidate leaves the batch at admission, counted as cancelled, not logged.
+   */
+  @Test
+  void aPlainRequestWhoseClientLeavesIsCancelled() throws Exception {
+    Counter cancelled = meters.get("feedloop.candidates.cancelled").counter();
+    double cancelledBefore = cancelled.count();
+    Occupant occupant = holdTheLoop();
+    byte[] body = json.writeValueAsBytes(chatRequest(256));
+    try (Socket socket = new Socket("127.0.0.1", server.getPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Content-Type: application/json\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      // the request waits in the queue behind the occupant
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (meters.get("feedloop.queue.length").gauge().value() < 1) {
+        assertThat(System.nanoTime()).as("the request queued").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+    } // the client goes away
+    // the close reaches the server's event loop, which cancels the queued request
+    Thread.sleep(500);
+    occupant.release().countDown();
+    assertThat(occupant.ended().await(30, TimeUnit.SECONDS)).isTrue();
+    assertOneCancelledAndTheRowFree(cancelled, cancelledBefore);
+  }
+
+  /**
+   * One candidate is counted as cancelled, and its row is gone: the next request has the one-row
+   * batch to itself.
+   */
+  private void assertOneCancelledAndTheRowFree(Counter cancelled, double cancelledBefore)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (cancelled.count() == cancelledBefore && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
     assertThat(cancelled.count() - cancelledBefore).as("candidates cancelled").isEqualTo(1);
-    assertThat(received).hasSize(1);
-    assertThat(received.get(0)).contains("\"role\":\"assistant\"");
-    // the row is gone: the next request has the one-row batch to itself
     assertThat(
             http.toBlocking()
                 .exchange(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
+import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.kafka.TopicNames;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +27,10 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Serving through the real, unmodified OpenAI npm SDK (src/test/node, version pinned in its
- * package-lock.json): completions with every sampling field, the model list, the SDK's error
- * classes for a 400 and a 401, and feedback through fetch. Node.js and npm are required: without
- * them this test fails, it never skips.
+ * package-lock.json): completions with every sampling field, a streamed completion with its usage
+ * chunk (matching the logged event), logprobs, the model list, the SDK's error classes for a 400
+ * and a 401, and feedback through fetch. Node.js and npm are required: without them this test
+ * fails, it never skips.
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -41,9 +44,11 @@ class OpenAiSdkTest implements TestPropertyProvider {
   @Inject EmbeddedServer server;
   @Inject JsonMapper json;
 
+  private TopicNames topics;
+
   @Override
   public Map<String, String> getProperties() {
-    TopicNames topics = SharedKafkaBroker.createUniqueTopics("serving-sdk");
+    topics = SharedKafkaBroker.createUniqueTopics("serving-sdk");
     String generations = topics.generations();
     return Map.of(
         "feedloop.kafka.bootstrap-servers",
@@ -91,6 +96,50 @@ class OpenAiSdkTest implements TestPropertyProvider {
     assertThat(prompt).isPositive();
     assertThat(generated).isBetween(2, 32);
     assertThat(((Number) usage.get("total_tokens")).intValue()).isEqualTo(prompt + generated);
+
+    Map<String, Object> streamed = (Map<String, Object>) results.get("streaming");
+    assertThat((List<String>) streamed.get("objects")).containsExactly("chat.completion.chunk");
+    assertThat(streamed).containsEntry("role", "assistant");
+    assertThat((String) streamed.get("text")).isNotEmpty();
+    assertThat(streamed.get("finish_reason")).isIn("stop", "length");
+    // every chunk of the one choice names the same generation; the usage chunk comes last, alone
+    assertThat(streamed).containsEntry("choice_chunks_without_generation_id", 0);
+    List<String> streamedIds = (List<String>) streamed.get("generation_ids");
+    assertThat(streamedIds).hasSize(1);
+    assertThat(streamed)
+        .containsEntry("usage_chunk_choices", 0)
+        .containsEntry("chunks_after_usage", 0);
+    Map<String, Object> streamedUsage = (Map<String, Object>) streamed.get("usage");
+    int streamedTokens = ((Number) streamedUsage.get("completion_tokens")).intValue();
+    assertThat(streamedUsage.get("prompt_tokens")).isEqualTo(prompt);
+    assertThat(streamedTokens).isBetween(1, 16);
+    assertThat(((Number) streamedUsage.get("total_tokens")).intValue())
+        .isEqualTo(prompt + streamedTokens);
+    assertThat(((Number) streamed.get("content_chunks")).intValue()).isBetween(1, streamedTokens);
+    GenerationLogged streamedEvent =
+        TopicEvents.readByKey(
+                topics.generations(), GenerationLogged.class, streamedIds, Duration.ofSeconds(30))
+            .get(streamedIds.get(0));
+    assertThat(streamedEvent.getCompletion()).isEqualTo(streamed.get("text"));
+    assertThat(streamedEvent.getCompletionTokens()).isEqualTo(streamedTokens);
+    assertThat(streamedEvent.getFinishReason()).isEqualTo(streamed.get("finish_reason"));
+
+    Map<String, Object> logprobs = (Map<String, Object>) results.get("logprobs");
+    List<Map<String, Object>> tokens = (List<Map<String, Object>>) logprobs.get("tokens");
+    assertThat(tokens).hasSize(((Number) logprobs.get("completion_tokens")).intValue());
+    assertThat(tokens).isNotEmpty();
+    StringBuilder tokenBytes = new StringBuilder();
+    for (Map<String, Object> token : tokens) {
+      double logprob = ((Number) token.get("logprob")).doubleValue();
+      assertThat(logprob).isNotPositive();
+      List<Number> top = (List<Number>) token.get("top");
+      assertThat(top).hasSize(2);
+      assertThat(top.get(0).doubleValue()).isGreaterThanOrEqualTo(top.get(1).doubleValue());
+      assertThat(top.get(0).doubleValue()).isGreaterThanOrEqualTo(logprob - 1e-6);
+      assertThat((List<?>) token.get("bytes")).isNotNull();
+      tokenBytes.append(token.get("token"));
+    }
+    assertThat(tokenBytes.toString()).isNotEmpty();
 
     assertThat((List<String>) ((Map<String, Object>) results.get("models")).get("ids"))
         .containsExactly("tiny-chat");

@@ -358,6 +358,9 @@ class StreamingApiTest implements TestPropertyProvider {
    */
   @Test
   void aRequestKeepsTheAdapterItWasAdmittedWith() throws Exception {
+    // the follower installs what the adapters topic says once it has read it: swapping by hand
+    // before then would be undone by it (its base model replaces the slot's version 7)
+    awaitReady();
     Map<String, Object> body = chatRequest("Tell me about Quendor.", 32);
     body.put("stream", true);
     List<String> events = new CopyOnWriteArrayList<>();
@@ -408,6 +411,20 @@ class StreamingApiTest implements TestPropertyProvider {
       long until = System.nanoTime() + TOPIC_WAIT.toNanos();
       while (slot.version() != ServingFactory.BASE_MODEL_VERSION && System.nanoTime() < until) {
         Thread.sleep(20);
+      }
+    }
+  }
+
+  private void awaitReady() throws InterruptedException {
+    long deadline = System.nanoTime() + TOPIC_WAIT.toNanos();
+    while (true) {
+      try {
+        http.toBlocking().exchange(HttpRequest.GET("/health/readiness"), String.class);
+        return;
+      } catch (io.micronaut.http.client.exceptions.HttpClientResponseException notYet) {
+        assertThat(notYet.code()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE.getCode());
+        assertThat(System.nanoTime()).as("ready in time").isLessThan(deadline);
+        Thread.sleep(50);
       }
     }
   }

@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads the serving tests' events back from the shared broker. */
-final class TopicEvents {
+public final class TopicEvents {
 
   private TopicEvents() {}
 
@@ -37,8 +37,8 @@ final class TopicEvents {
   }
 
   /** The events keyed by each of {@code keys} (other tests write to the same topic), by key. */
-  static <T extends SpecificRecord> Map<String, T> readByKey(
-      String topic, Class<T> type, List<String> keys, Duration wait) {
+  public static <T extends SpecificRecord> Map<String, T> readByKey(
+      String topic, Class<T> type, java.util.Collection<String> keys, Duration wait) {
     Map<String, T> found = new HashMap<>();
     EventSerde<T> serde = EventSerde.of(type);
     try (KafkaConsumer<String, byte[]> consumer = fromStart(topic)) {

@@ -1,6 +1,7 @@
 package dev.feedloop.launcher;
 
 import dev.feedloop.infra.kafka.KafkaCluster;
+import dev.feedloop.launcher.bench.ServingBenchmark;
 import dev.feedloop.launcher.bench.StreamsBenchmark;
 import dev.feedloop.schemas.kafka.Topic;
 import dev.feedloop.schemas.kafka.TopicNames;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "feedloop",
     mixinStandardHelpOptions = true,
-    subcommands = {ServeCommand.class, StreamsBenchmark.class},
+    subcommands = {ServeCommand.class, StreamsBenchmark.class, ServingBenchmark.class},
     version = "feedloop 0.1.0",
     description = {
       "Runs the feedback loop locally: the embedded Kafka broker (or the cluster in KAFKA_BOOTSTRAP_SERVERS),",
@@ -90,11 +91,7 @@ public final class FeedloopCommand implements Callable<Integer> {
           cluster.embeddedBroker().isPresent()
               ? "embedded broker, data in " + dataDirectory.resolve("kafka")
               : "external cluster");
-      for (Topic topic : Topic.values()) {
-        out.printf(
-            "  topic %-18s %-18s key: %s%n",
-            topics.name(topic), topic.valueType().getSimpleName(), topic.key());
-      }
+      printTopics(out, topics);
       StreamsSettings streamsSettings =
           StreamsSettings.fromEnvironment(environment, dataDirectory.resolve("streams"));
       try (FeedbackStreamsApp streams =
@@ -118,6 +115,20 @@ public final class FeedloopCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** One line per topic, the name and value-type columns as wide as their longest entry. */
+  static void printTopics(PrintWriter out, TopicNames topics) {
+    int nameWidth = 1;
+    int typeWidth = 1;
+    for (Topic topic : Topic.values()) {
+      nameWidth = Math.max(nameWidth, topics.name(topic).length());
+      typeWidth = Math.max(typeWidth, topic.valueType().getSimpleName().length());
+    }
+    String line = "  topic %-" + nameWidth + "s  %-" + typeWidth + "s  key: %s%n";
+    for (Topic topic : Topic.values()) {
+      out.printf(line, topics.name(topic), topic.valueType().getSimpleName(), topic.key());
+    }
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.feedloop.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.feedloop.infra.kafka.SharedKafkaBroker;
+import dev.feedloop.schemas.kafka.Topic;
+import dev.feedloop.schemas.kafka.TopicNames;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -12,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -148,6 +151,39 @@ class FeedloopCommandTest {
 
     assertThat(exit).isZero();
     assertThat(out.toString()).contains("--feedback", "exactly_once_v2");
+  }
+
+  @Test
+  void theTopicTableIsAsWideAsItsLongestName() {
+    StringWriter out = new StringWriter();
+    TopicNames topics = TopicNames.withPrefix("a-rather-long-prefix.");
+
+    FeedloopCommand.printTopics(new PrintWriter(out), topics);
+
+    List<String> lines = out.toString().lines().toList();
+    assertThat(lines).hasSize(Topic.values().length);
+    // every column starts at the same place on every line, whatever the longest name
+    assertThat(lines.stream().map(line -> line.indexOf(" key: ")).distinct()).hasSize(1);
+    for (Topic topic : Topic.values()) {
+      String name = topics.name(topic);
+      String type = topic.valueType().getSimpleName();
+      assertThat(lines)
+          .anySatisfy(
+              line ->
+                  assertThat(line).startsWith("  topic " + name + " ").contains(" " + type + " "));
+    }
+    int longest =
+        java.util.Arrays.stream(Topic.values())
+            .mapToInt(t -> topics.name(t).length())
+            .max()
+            .orElseThrow();
+    int typeColumn = "  topic ".length() + longest + 2;
+    assertThat(lines)
+        .allSatisfy(
+            line -> {
+              assertThat(line.charAt(typeColumn - 1)).isEqualTo(' ');
+              assertThat(line.charAt(typeColumn)).isNotEqualTo(' ');
+            });
   }
 
   @Test

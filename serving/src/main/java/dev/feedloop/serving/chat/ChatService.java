@@ -121,10 +121,18 @@ public final class ChatService {
 
   /** Answers once every candidate ended (blocks the calling thread meanwhile). */
   public ChatCompletionResponse complete(ChatCompletionRequest request) {
+    return complete(request, ClientDisconnect.NEVER);
+  }
+
+  /**
+   * Answers once every candidate ended (blocks the calling thread meanwhile); if {@code client}
+   * goes away first, the candidates leave the batch at the next token (counted, not logged).
+   */
+  public ChatCompletionResponse complete(ChatCompletionRequest request, ClientDisconnect client) {
     Prepared prepared = prepare(request);
     Run run = new Run(prepared, null);
     run.submit();
-    try {
+    try (ClientDisconnect.Registration gone = client.whenGone(run.submission::cancel)) {
       run.done.get();
     } catch (InterruptedException e) {
       run.submission.cancel();

@@ -163,8 +163,13 @@ public final class ServingInstance implements AutoCloseable {
     }
   }
 
+  /** Where the replica listens, e.g. {@code http://127.0.0.1:41234}. */
+  String baseUrl() {
+    return "http://127.0.0.1:" + server.getPort();
+  }
+
   private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + server.getPort() + path);
+    return URI.create(baseUrl() + path);
   }
 
   static void sleep(long millis) {

@@ -349,7 +349,8 @@ public final class StreamsBenchmark implements Callable<Integer> {
     }
   }
 
-  private static void deleteRecursively(Path directory) throws IOException {
+  /** Deletes a benchmark's temporary directory and everything in it. */
+  static void deleteRecursively(Path directory) throws IOException {
     try (Stream<Path> paths = Files.walk(directory)) {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);
