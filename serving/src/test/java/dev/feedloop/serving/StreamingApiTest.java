@@ -358,8 +358,7 @@ class StreamingApiTest implements TestPropertyProvider {
    */
   @Test
   void aRequestKeepsTheAdapterItWasAdmittedWith() throws Exception {
-    // the follower installs what the adapters topic says once it has read it: swapping by hand
-    // before then would be undone by it (its base model replaces the slot's version 7)
+    // the replica is ready once its follower has read the adapters topic and installed the base
     awaitReady();
     Map<String, Object> body = chatRequest("Tell me about Quendor.", 32);
     body.put("stream", true);
