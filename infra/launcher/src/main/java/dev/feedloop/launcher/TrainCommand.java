@@ -29,9 +29,6 @@ import picocli.CommandLine.Spec;
       ""
     })
 final class TrainCommand implements Callable<Integer> {
-  /** As feedloop-trainer online: another trainer of the same model fenced this one. */
-  static final int FENCED = 3;
-
   @Option(
       names = "--bootstrap-servers",
       defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
@@ -70,34 +67,11 @@ final class TrainCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
     }
-    // SIGTERM / Ctrl-C: the hook stops the trainer and waits for its thread, so the window in
-    // training is committed before the JVM exits
-    Thread hook = new Thread(trainer::stop, "feedloop-train-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    long deadline = duration.isZero() ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-    while (!trainer.awaitStopped(Duration.ofMillis(200)) && System.nanoTime() < deadline) {
-      // runs until the duration ends, a signal, or the trainer stops (fenced, failed)
+    int exitCode = trainer.runInForeground(duration, spec.commandLine().getErr());
+    if (exitCode == 0) {
+      out.println("trainer: stopped");
+      out.flush();
     }
-    trainer.stop();
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook is what stopped the trainer
-    }
-    return switch (trainer.status()) {
-      case FENCED -> {
-        spec.commandLine().getErr().println(trainer.stopReason());
-        yield FENCED;
-      }
-      case FAILED -> {
-        spec.commandLine().getErr().println("error: " + trainer.stopReason());
-        yield 1;
-      }
-      default -> {
-        out.println("trainer: stopped");
-        out.flush();
-        yield 0;
-      }
-    };
+    return exitCode;
   }
 }

@@ -15,7 +15,6 @@ import dev.feedloop.trainer.replay.ReplayRecord;
 import dev.feedloop.trainer.replay.ReplayRun;
 import dev.feedloop.trainer.replay.Sweep;
 import dev.feedloop.trainer.replay.TopicReplayReader;
-import dev.feedloop.trainer.run.ReferenceKind;
 import dev.feedloop.trainer.run.StepMetrics;
 import dev.feedloop.trainer.run.TrainingReport;
 import java.io.PrintWriter;
@@ -253,12 +252,7 @@ final class ReplayCommand implements Callable<Integer> {
       b.device(device);
     }
     if (loss != null) {
-      b.lossTerms(
-          java.util.Arrays.stream(loss.split(","))
-              .map(String::strip)
-              .filter(s -> !s.isEmpty())
-              .map(dev.feedloop.trainer.loss.LossTerm::parse)
-              .toList());
+      b.lossTerms(OnlineSettings.lossTerms(loss));
     }
     if (beta != null) {
       b.beta(beta);
@@ -273,7 +267,7 @@ final class ReplayCommand implements Callable<Integer> {
       b.stepsPerWindow(steps);
     }
     if (reference != null) {
-      b.reference(ReferenceKind.valueOf(reference.strip().toUpperCase(Locale.ROOT)));
+      b.reference(OnlineSettings.reference(reference));
     }
     if (learningRate != null) {
       b.learningRate(learningRate);

@@ -1,9 +1,7 @@
 package dev.feedloop.trainer.replay;
 
 import dev.feedloop.schemas.settings.Durations;
-import dev.feedloop.trainer.loss.LossTerm;
 import dev.feedloop.trainer.online.OnlineSettings;
-import dev.feedloop.trainer.run.ReferenceKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,11 +25,9 @@ public final class Sweep {
     SETTINGS.put("window", (b, v) -> b.windowRecords(Integer.parseInt(v)));
     SETTINGS.put("window-time", (b, v) -> b.windowTime(Durations.parse(v)));
     SETTINGS.put("steps", (b, v) -> b.stepsPerWindow(Integer.parseInt(v)));
-    SETTINGS.put(
-        "loss", (b, v) -> b.lossTerms(Arrays.stream(v.split("\\+")).map(LossTerm::parse).toList()));
+    SETTINGS.put("loss", (b, v) -> b.lossTerms(OnlineSettings.lossTerms(v.replace('+', ','))));
     SETTINGS.put("beta", (b, v) -> b.beta(Double.parseDouble(v)));
-    SETTINGS.put(
-        "reference", (b, v) -> b.reference(ReferenceKind.valueOf(v.toUpperCase(Locale.ROOT))));
+    SETTINGS.put("reference", (b, v) -> b.reference(OnlineSettings.reference(v)));
     SETTINGS.put("learning-rate", (b, v) -> b.learningRate(Double.parseDouble(v)));
     SETTINGS.put("hold-out-every", (b, v) -> b.holdOutEvery(Integer.parseInt(v)));
     SETTINGS.put("replay-ratio", (b, v) -> b.replayRatio(Double.parseDouble(v)));

@@ -74,21 +74,17 @@ public final class TrainingReport {
 
   /**
    * Series of {@code metric} over the window number, over the rows of split "window"; outcome
-   * counts are cumulative (accepted: a version was published; skipped: nothing was trainable;
-   * refused: the rest).
+   * counts are cumulative.
    */
   static List<double[]> windowSeries(List<StepMetrics> metrics, String metric) {
     List<double[]> points = new ArrayList<>();
-    double[] outcomes = new double[2];
+    double[] outcomes = new double[3];
     for (StepMetrics row : metrics) {
-      if (!row.split().equals(StepMetrics.WINDOW)) {
+      int outcome = outcome(row);
+      if (outcome < 0) {
         continue;
       }
-      if (Double.isFinite(row.value("adapter_version"))) {
-        outcomes[0]++;
-      } else if (row.value("records/trained") > 0) {
-        outcomes[1]++;
-      }
+      outcomes[outcome]++;
       double value = windowValue(row, metric, outcomes);
       if (Double.isFinite(value)) {
         points.add(new double[] {row.value("window"), value});
@@ -101,18 +97,26 @@ public final class TrainingReport {
   public static int[] outcomes(List<StepMetrics> metrics) {
     int[] counts = new int[3];
     for (StepMetrics row : metrics) {
-      if (!row.split().equals(StepMetrics.WINDOW)) {
-        continue;
-      }
-      if (Double.isFinite(row.value("adapter_version"))) {
-        counts[0]++;
-      } else if (row.value("records/trained") > 0) {
-        counts[1]++;
-      } else {
-        counts[2]++;
+      int outcome = outcome(row);
+      if (outcome >= 0) {
+        counts[outcome]++;
       }
     }
     return counts;
+  }
+
+  /**
+   * A window row's outcome: 0 accepted (a version was published), 1 refused, 2 skipped (nothing was
+   * trainable); -1 for rows that are not windows.
+   */
+  private static int outcome(StepMetrics row) {
+    if (!row.split().equals(StepMetrics.WINDOW)) {
+      return -1;
+    }
+    if (Double.isFinite(row.value("adapter_version"))) {
+      return 0;
+    }
+    return row.value("records/trained") > 0 ? 1 : 2;
   }
 
   static XYChart lineChart(
