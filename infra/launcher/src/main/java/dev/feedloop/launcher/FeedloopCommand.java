@@ -8,6 +8,7 @@ import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.schemas.settings.Durations;
 import dev.feedloop.streams.FeedbackStreamsApp;
 import dev.feedloop.streams.StreamsSettings;
+import dev.feedloop.trainer.online.OnlineTrainer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
@@ -26,13 +27,18 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "feedloop",
     mixinStandardHelpOptions = true,
-    subcommands = {ServeCommand.class, StreamsBenchmark.class, ServingBenchmark.class},
+    subcommands = {
+      ServeCommand.class,
+      TrainCommand.class,
+      StreamsBenchmark.class,
+      ServingBenchmark.class
+    },
     version = "feedloop 0.1.0",
     description = {
       "Runs the feedback loop locally: the embedded Kafka broker (or the cluster in KAFKA_BOOTSTRAP_SERVERS),",
       "the loop's topics, the feedback-streams topology (FEEDLOOP_STREAMS_* settings) and serving,",
-      "the OpenAI-compatible HTTP API (FEEDLOOP_SERVING_* settings; its URL is printed).",
-      "Trainer and simulated users join as they land."
+      "the OpenAI-compatible HTTP API (FEEDLOOP_SERVING_* settings; its URL is printed), and the",
+      "online trainer (FEEDLOOP_TRAINER_* settings). Simulated users join as they land."
     })
 public final class FeedloopCommand implements Callable<Integer> {
 
@@ -107,10 +113,20 @@ public final class FeedloopCommand implements Callable<Integer> {
           out.printf(
               "serving: %s (OpenAI-compatible base URL; any OpenAI client works while this runs)%n",
               EmbeddedServing.openAiBaseUrl(serving));
-          out.println(
-              "Ready. Components of the loop are started here as they land (trainer, simulated users).");
-          out.flush();
-          awaitStop(duration, closed);
+          OnlineTrainer trainer;
+          try {
+            trainer = EmbeddedTrainer.start(cluster.settings(), topics, environment, out);
+          } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return 1;
+          }
+          // closed first: the window in training is committed while serving and streams still run
+          try (trainer) {
+            out.println(
+                "Ready. Components of the loop are started here as they land (simulated users).");
+            out.flush();
+            awaitStop(duration, closed);
+          }
         }
       }
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionListing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -63,6 +64,7 @@ class FeedloopCommandTest {
     assertThat(exit).isZero();
     assertThat(out.toString())
         .contains("external cluster")
+        .contains("trainer: online trainer of tiny-chat running")
         .contains(prefix + "preference-pairs")
         .contains(
             "feedback-streams: application id "
@@ -74,7 +76,61 @@ class FeedloopCommandTest {
         Admin.create(Map.of("bootstrap.servers", SharedKafkaBroker.bootstrapServers()))) {
       assertThat(admin.listTopics().names().get())
           .contains(prefix + "adapters", prefix + "dead-letter");
+      // the default run started the online trainer: its transactional id is registered
+      assertThat(transactionalIds(admin)).contains(prefix + "feedloop-trainer-tiny-chat");
     }
+  }
+
+  @Test
+  void trainRunsTheOnlineTrainerAgainstTheGivenCluster() throws Exception {
+    String prefix =
+        SharedKafkaBroker.uniqueTopicNames("launcher-train")
+            .generations()
+            .replace("generations", "");
+    Map<String, String> environment = new HashMap<>(SERVING);
+    environment.put("FEEDLOOP_TOPIC_PREFIX", prefix);
+    StringWriter out = new StringWriter();
+    CommandLine command =
+        new CommandLine(new FeedloopCommand(environment)).setOut(new PrintWriter(out));
+
+    int exit =
+        command.execute(
+            "train",
+            "--bootstrap-servers",
+            SharedKafkaBroker.bootstrapServers(),
+            "--duration",
+            "2s");
+
+    assertThat(exit).isZero();
+    assertThat(out.toString())
+        .contains("trainer: online trainer of tiny-chat running", "windows of 64 records or 1m")
+        .contains("trainer: stopped");
+    try (Admin admin =
+        Admin.create(Map.of("bootstrap.servers", SharedKafkaBroker.bootstrapServers()))) {
+      assertThat(transactionalIds(admin)).contains(prefix + "feedloop-trainer-tiny-chat");
+      // it created the loop's topics it reads and writes
+      assertThat(admin.listTopics().names().get())
+          .contains(prefix + "preference-pairs", prefix + "trainer-state");
+    }
+  }
+
+  @Test
+  void trainExplainsItsSettings() {
+    StringWriter out = new StringWriter();
+    CommandLine command =
+        new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
+
+    int exit = command.execute("train", "--help");
+
+    assertThat(exit).isZero();
+    assertThat(out.toString())
+        .contains("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "FEEDLOOP_TRAINER_");
+  }
+
+  private static List<String> transactionalIds(Admin admin) throws Exception {
+    return admin.listTransactions().all().get().stream()
+        .map(TransactionListing::transactionalId)
+        .toList();
   }
 
   @Test

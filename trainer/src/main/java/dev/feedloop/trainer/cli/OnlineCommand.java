@@ -31,9 +31,6 @@ import picocli.CommandLine.Spec;
             + " checkpoint and offsets in one Kafka transaction. Prints a line per window."
             + " Settings: FEEDLOOP_TRAINER_* environment variables (trainer/README.md).")
 final class OnlineCommand implements Callable<Integer> {
-  /** Exit code when another trainer of the same model took over. */
-  static final int FENCED = 3;
-
   @Spec CommandSpec spec;
 
   @Option(
@@ -102,29 +99,6 @@ final class OnlineCommand implements Callable<Integer> {
         "online trainer of %s on %s (group %s, transactional id %s)%n",
         settings.modelId(), servers, settings.groupId(), settings.transactionalId());
     out.flush();
-    // SIGTERM / Ctrl-C: the hook asks the trainer to stop and waits for its thread, so the JVM
-    // exits only after the window being trained is committed
-    Thread hook = new Thread(trainer::stop, "online-trainer-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    trainer.start();
-    while (!trainer.awaitStopped(Duration.ofMinutes(1))) {
-      // runs until stopped, fenced or failed
-    }
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook is what stopped the trainer
-    }
-    return switch (trainer.status()) {
-      case FENCED -> {
-        spec.commandLine().getErr().println(trainer.stopReason());
-        yield FENCED;
-      }
-      case FAILED -> {
-        spec.commandLine().getErr().println("error: " + trainer.stopReason());
-        yield 1;
-      }
-      default -> 0;
-    };
+    return trainer.runInForeground(Duration.ZERO, spec.commandLine().getErr());
   }
 }

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code feedloop-trainer}: offline preference training, evaluation and data import, publishing
- * existing feedback into the loop's topics, and the online trainer.
+ * existing feedback into the loop's topics, the online trainer and its replays.
  */
 @Command(
     name = "feedloop-trainer",
@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       TinyModelCommand.class,
       BenchCommand.class,
       OnlineCommand.class,
+      ReplayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TrainerCli {

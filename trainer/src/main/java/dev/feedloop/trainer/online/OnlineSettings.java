@@ -208,11 +208,13 @@ public record OnlineSettings(
     };
   }
 
-  static ReferenceKind reference(String value) {
+  /** base or previous, in any case. */
+  public static ReferenceKind reference(String value) {
     return ReferenceKind.valueOf(value.strip().toUpperCase(Locale.ROOT));
   }
 
-  static List<LossTerm> lossTerms(String value) {
+  /** Loss terms as {@code train --loss} reads them: {@code sigmoid}, {@code sigmoid,sft:0.1}. */
+  public static List<LossTerm> lossTerms(String value) {
     return names(value).stream().map(LossTerm::parse).toList();
   }
 

@@ -14,6 +14,7 @@ import dev.feedloop.schemas.kafka.TopicKeys;
 import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.schemas.kafka.TopicSpec;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -172,6 +173,49 @@ public final class OnlineTrainer implements AutoCloseable {
   @Override
   public void close() {
     stop();
+  }
+
+  /** The exit code of a command whose trainer another trainer of the same model fenced. */
+  public static final int EXIT_FENCED = 3;
+
+  /**
+   * A command's foreground: starts the trainer unless it runs, then waits until SIGTERM / Ctrl-C (a
+   * shutdown hook stops the trainer and waits for its thread, so the window in training is
+   * committed before the JVM exits), the end of {@code limit} (zero: none), or a fence or failure.
+   * Returns the command's exit code: 0 stopped, {@link #EXIT_FENCED} fenced, 1 failed; the reason
+   * of the last two goes to {@code err}.
+   */
+  public int runInForeground(Duration limit, PrintWriter err) throws InterruptedException {
+    synchronized (this) {
+      if (thread == null) {
+        start();
+      }
+    }
+    Thread hook = new Thread(this::stop, "online-trainer-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    long deadline = limit.isZero() ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
+    while (!awaitStopped(Duration.ofMillis(200)) && System.nanoTime() < deadline) {
+      // runs until stopped, fenced or failed
+    }
+    stop();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is what stopped the trainer
+    }
+    return switch (status()) {
+      case FENCED -> {
+        err.println(stopReason());
+        err.flush();
+        yield EXIT_FENCED;
+      }
+      case FAILED -> {
+        err.println("error: " + stopReason());
+        err.flush();
+        yield 1;
+      }
+      default -> 0;
+    };
   }
 
   /** Runs in the caller's thread until {@link #stop()}, a fence or a failure. */

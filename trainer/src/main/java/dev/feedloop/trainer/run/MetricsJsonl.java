@@ -46,10 +46,19 @@ public final class MetricsJsonl implements AutoCloseable {
   }
 
   public synchronized void write(StepMetrics metrics) {
+    write(metrics, Map.of());
+  }
+
+  /**
+   * A line with more fields between the split and the metrics, e.g. a window's outcome and the
+   * offsets it consumed ({@link #read} keeps the numeric ones as values and skips the others).
+   */
+  public synchronized void write(StepMetrics metrics, Map<String, ?> fields) {
     JsonObject json = new JsonObject();
     json.addProperty("step", metrics.step());
     json.addProperty("epoch", metrics.epoch());
     json.addProperty("split", metrics.split());
+    fields.forEach((name, value) -> json.add(name, GSON.toJsonTree(value)));
     metrics.values().forEach(json::addProperty);
     try {
       writer.write(GSON.toJson(json));

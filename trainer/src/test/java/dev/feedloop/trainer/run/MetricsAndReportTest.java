@@ -114,4 +114,36 @@ class MetricsAndReportTest {
     assertThat(TrainingProgress.describe(Map.of("loss", 0.6931471, "rewards/margins", Double.NaN)))
         .isEqualTo("loss 0.6931");
   }
+
+  @Test
+  void windowRunsGetPerWindowCurvesAndOutcomeCounts() throws IOException {
+    List<StepMetrics> windows =
+        List.of(
+            window(1, Map.of("adapter_version", 1.0, "records/trained", 9.0, "loss", 0.69)),
+            window(2, Map.of("records/trained", 9.0, "loss", 0.71, "heldout/kl", 0.02)),
+            window(3, Map.of("records/trained", 0.0)),
+            window(4, Map.of("adapter_version", 2.0, "records/trained", 9.0, "loss", 0.6)));
+
+    assertThat(TrainingReport.outcomes(windows)).containsExactly(2, 1, 1);
+    assertThat(TrainingReport.windowSeries(windows, "refused windows"))
+        .extracting(p -> p[1])
+        .containsExactly(0.0, 1.0, 1.0, 1.0);
+    Path index = TrainingReport.write(windows, directory.resolve("windows"), "replay");
+    assertThat(Files.readString(index))
+        .contains("4 windows: 2 accepted, 1 refused, 1 skipped", "Last window metrics")
+        .contains("<img src=\"window-loss.png\"", "<img src=\"window-outcomes.png\"");
+    assertThat(directory.resolve("windows/window-kl.svg")).exists();
+
+    Path comparison =
+        TrainingReport.writeComparison(
+            Map.of("a", windows), directory.resolve("comparison"), "sweep");
+    assertThat(Files.readString(comparison)).contains("<td>a</td><td>4</td><td>2</td><td>1</td>");
+  }
+
+  private static StepMetrics window(int number, Map<String, Double> values) {
+    Map<String, Double> all = new java.util.LinkedHashMap<>(values);
+    all.put("window", (double) number);
+    all.put("heldout/accuracy", 0.5 + number / 10.0);
+    return new StepMetrics(number * 2L, number / 4.0, StepMetrics.WINDOW, all);
+  }
 }

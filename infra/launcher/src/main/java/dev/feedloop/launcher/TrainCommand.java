@@ -1,0 +1,77 @@
+package dev.feedloop.launcher;
+
+import dev.feedloop.schemas.kafka.KafkaClientSettings;
+import dev.feedloop.schemas.kafka.TopicNames;
+import dev.feedloop.trainer.online.OnlineTrainer;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code feedloop train}: the online trainer against an existing cluster. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the online trainer against an existing Kafka cluster: windows of",
+      "preference-pairs and unary-feedback, guardrails on a held-out reservoir,",
+      "each window's adapter, metrics, checkpoint and offsets in one transaction.",
+      "Configured by environment variables (trainer/README.md, \"Online trainer\"):",
+      "  FEEDLOOP_TRAINER_* (window, steps, loss, guardrails, ...), FEEDLOOP_MODEL_DIR",
+      "  (or FEEDLOOP_TRAINER_MODEL_DIR), FEEDLOOP_MODEL_ID, FEEDLOOP_TOPIC_PREFIX.",
+      "Ctrl-C stops it after the window in training is committed; exit code 3:",
+      "another trainer of the model took over.",
+      ""
+    })
+final class TrainCommand implements Callable<Integer> {
+  @Option(
+      names = "--bootstrap-servers",
+      defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
+      description =
+          "The Kafka cluster (env KAFKA_BOOTSTRAP_SERVERS); localhost:9092 when neither is set.")
+  String bootstrapServers;
+
+  @Option(
+      names = "--duration",
+      defaultValue = "0",
+      converter = FeedloopCommand.DurationConverter.class,
+      description = "Stop after this long, e.g. 90s or 10m; 0 runs until interrupted.")
+  Duration duration;
+
+  @ParentCommand FeedloopCommand parent;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    Map<String, String> environment = parent.environment();
+    String servers =
+        bootstrapServers != null && !bootstrapServers.isBlank()
+            ? bootstrapServers.strip()
+            : KafkaClientSettings.externalBootstrapServers(environment).orElse("localhost:9092");
+    OnlineTrainer trainer;
+    try {
+      trainer =
+          EmbeddedTrainer.start(
+              KafkaClientSettings.fromEnvironment(servers, environment),
+              TopicNames.fromEnvironment(environment),
+              environment,
+              out);
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return 1;
+    }
+    int exitCode = trainer.runInForeground(duration, spec.commandLine().getErr());
+    if (exitCode == 0) {
+      out.println("trainer: stopped");
+      out.flush();
+    }
+    return exitCode;
+  }
+}
