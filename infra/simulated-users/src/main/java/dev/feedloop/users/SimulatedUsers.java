@@ -48,6 +48,11 @@ public final class SimulatedUsers {
     return users;
   }
 
+  /** Turns started so far (each one chat request). */
+  public long turns() {
+    return turns.get();
+  }
+
   /** Live counters (readable while {@link #run} runs, e.g. for a status line). */
   public Outcomes outcomes() {
     return outcomes;
@@ -98,9 +103,16 @@ public final class SimulatedUsers {
     return outcomes.snapshot();
   }
 
-  private boolean finished(long end) {
+  /** Nanoseconds left of the duration; a day when the run has no duration. */
+  private long remaining(long start) {
+    return settings.duration() == null
+        ? TimeUnit.DAYS.toNanos(1)
+        : settings.duration().toNanos() - (System.nanoTime() - start);
+  }
+
+  private boolean finished(long start) {
     return stopped
-        || System.nanoTime() >= end
+        || remaining(start) <= 0
         || (settings.events() > 0 && outcomes.acceptedFeedback() >= settings.events());
   }
 

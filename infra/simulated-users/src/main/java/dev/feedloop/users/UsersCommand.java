@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code feedloop users}: simulated users chatting with a running serving and giving feedback by a
@@ -87,24 +89,17 @@ public final class UsersCommand implements Callable<Integer> {
       description = "evaluate on this many held-out prompts before and after (0: no evaluation)")
   int evaluate;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
-    Duration limit =
-        duration != null ? Durations.parse(duration) : events > 0 ? null : Duration.ofMinutes(1);
-    UsersSettings settings =
-        UsersSettings.builder()
-            .baseUrl(baseUrl)
-            .apiKey(apiKey)
-            .preference(PreferenceSpec.parse(preference))
-            .users(users)
-            .requestsPerSecond(rate)
-            .concurrency(concurrency)
-            .mix(FeedbackMix.parse(mix))
-            .noise(Noise.parse(noise))
-            .duration(limit)
-            .events(events)
-            .seed(seed)
-            .build();
+    UsersSettings settings;
+    try {
+      settings = settings();
+    } catch (IllegalArgumentException e) {
+      // a usage error (exit code 2, the message and the usage), not a stack trace
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     Evaluator evaluator =
         new Evaluator(
             new ServingClient(baseUrl, apiKey, settings.model()),
@@ -120,6 +115,25 @@ public final class UsersCommand implements Callable<Integer> {
       System.out.println("after: " + evaluator.evaluate(settings.preference(), evaluate, true));
     }
     return 0;
+  }
+
+  /** The settings the options name; the duration defaults to a minute unless events are given. */
+  UsersSettings settings() {
+    Duration limit =
+        duration != null ? Durations.parse(duration) : events > 0 ? null : Duration.ofMinutes(1);
+    return UsersSettings.builder()
+        .baseUrl(baseUrl)
+        .apiKey(apiKey)
+        .preference(PreferenceSpec.parse(preference))
+        .users(users)
+        .requestsPerSecond(rate)
+        .concurrency(concurrency)
+        .mix(FeedbackMix.parse(mix))
+        .noise(Noise.parse(noise))
+        .duration(limit)
+        .events(events)
+        .seed(seed)
+        .build();
   }
 
   public static void main(String[] args) {
