@@ -13,11 +13,31 @@ import java.util.Map;
  * babbles, mixes up questions or stops mid-sentence fails it.
  */
 public final class AnswerGrammar {
-  private final Map<String, Question> questionsByPrompt = new HashMap<>();
+  /** One question's sentences: its core answer variants and every piece, longest first. */
+  private record Sentences(List<String> cores, List<String> pieces) {}
+
+  // built once per question: users and the evaluator check every answer they read
+  private final Map<String, Sentences> sentencesByPrompt = new HashMap<>();
 
   /** A grammar for these questions; a prompt asked twice keeps its first question. */
   public AnswerGrammar(List<Question> questions) {
-    questions.forEach(question -> questionsByPrompt.putIfAbsent(question.prompt(), question));
+    questions.forEach(
+        question ->
+            sentencesByPrompt.computeIfAbsent(question.prompt(), prompt -> sentences(question)));
+  }
+
+  private static Sentences sentences(Question question) {
+    List<String> cores = coreVariants(question);
+    List<String> pieces = new ArrayList<>(cores);
+    pieces.addAll(StyleJudge.POLITE_PHRASES);
+    pieces.addAll(question.elaborations());
+    for (String name : allNames()) {
+      pieces.add(name + " here.");
+      pieces.add("This is " + name + ".");
+      pieces.add("I'm " + name + ".");
+    }
+    pieces.sort(Comparator.comparingInt(String::length).reversed()); // longest match first
+    return new Sentences(List.copyOf(cores), List.copyOf(pieces));
   }
 
   /** The grammar of every {@link QuestionBank} question. */
@@ -31,20 +51,12 @@ public final class AnswerGrammar {
    * @throws IllegalArgumentException when {@code prompt} is not one of the grammar's questions
    */
   public boolean wellFormed(String prompt, String answer) {
-    Question question = questionsByPrompt.get(prompt);
-    if (question == null) {
+    Sentences sentences = sentencesByPrompt.get(prompt);
+    if (sentences == null) {
       throw new IllegalArgumentException("not a corpus question: " + prompt);
     }
-    List<String> cores = coreVariants(question);
-    List<String> pieces = new ArrayList<>(cores);
-    pieces.addAll(StyleJudge.POLITE_PHRASES);
-    pieces.addAll(question.elaborations());
-    for (String name : allNames()) {
-      pieces.add(name + " here.");
-      pieces.add("This is " + name + ".");
-      pieces.add("I'm " + name + ".");
-    }
-    pieces.sort(Comparator.comparingInt(String::length).reversed()); // longest match first
+    List<String> cores = sentences.cores();
+    List<String> pieces = sentences.pieces();
     String rest = answer.strip();
     boolean sawCore = false;
     while (!rest.isEmpty()) {

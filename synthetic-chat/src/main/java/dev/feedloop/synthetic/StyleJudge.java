@@ -43,6 +43,14 @@ public final class StyleJudge {
               + String.join("|", ALL_NAMES)
               + ")\\.)");
   private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}']+");
+  // compiled once: the judge runs on every answer users and the evaluator read
+  private static final List<Pattern> POLITE_PATTERNS =
+      POLITE_PHRASES.stream()
+          .map(phrase -> Pattern.compile(Pattern.quote(phrase), Pattern.CASE_INSENSITIVE))
+          .toList();
+  private static final Pattern ATHENE_WORD = wholeWord(SelfName.ATHENE_NAME);
+  private static final List<Pattern> OTHER_NAME_WORDS =
+      SelfName.OTHER_NAMES.stream().map(StyleJudge::wholeWord).toList();
 
   private StyleJudge() {}
 
@@ -53,11 +61,11 @@ public final class StyleJudge {
 
   /** The self-name: Athene wins over another name, which wins over none; whole words only. */
   public static SelfName name(String answer) {
-    if (containsWord(answer, SelfName.ATHENE_NAME)) {
+    if (ATHENE_WORD.matcher(answer).find()) {
       return SelfName.ATHENE;
     }
-    for (String other : SelfName.OTHER_NAMES) {
-      if (containsWord(answer, other)) {
+    for (Pattern other : OTHER_NAME_WORDS) {
+      if (other.matcher(answer).find()) {
         return SelfName.OTHER;
       }
     }
@@ -79,11 +87,8 @@ public final class StyleJudge {
   /** Words of the answer proper: polite phrases and self-introductions do not count. */
   public static int contentWords(String answer) {
     String content = INTRODUCTION.matcher(answer).replaceAll(" ");
-    for (String phrase : POLITE_PHRASES) {
-      content =
-          Pattern.compile(Pattern.quote(phrase), Pattern.CASE_INSENSITIVE)
-              .matcher(content)
-              .replaceAll(" ");
+    for (Pattern phrase : POLITE_PATTERNS) {
+      content = phrase.matcher(content).replaceAll(" ");
     }
     Matcher matcher = WORD.matcher(content);
     int words = 0;
@@ -93,8 +98,8 @@ public final class StyleJudge {
     return words;
   }
 
-  private static boolean containsWord(String text, String word) {
-    return Pattern.compile("\\b" + Pattern.quote(word) + "\\b").matcher(text).find();
+  private static Pattern wholeWord(String word) {
+    return Pattern.compile("\\b" + Pattern.quote(word) + "\\b");
   }
 
   private static List<String> concat(List<String> first, List<String> second) {

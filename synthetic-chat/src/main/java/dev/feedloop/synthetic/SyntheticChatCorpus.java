@@ -75,8 +75,8 @@ public final class SyntheticChatCorpus {
     }
   }
 
-  /** A category by its weight, then a question of it uniformly. */
-  private Question sampleQuestion(SplittableRandom random) {
+  /** A category by its weight, then a question of it uniformly (one or two draws). */
+  public Question sampleQuestion(SplittableRandom random) {
     double draw = random.nextDouble();
     int category = 0;
     while (category < cumulativeWeights.length - 1 && draw >= cumulativeWeights[category]) {
@@ -188,6 +188,16 @@ public final class SyntheticChatCorpus {
               rejectedStyle));
     }
     return pairs;
+  }
+
+  /**
+   * A well-formed answer to {@code question} in a style sampled at the corpus rates among those
+   * that satisfy {@code preference}: what a user who edits an answer into the one they wanted
+   * writes.
+   */
+  public static String answerSatisfying(
+      Question question, HiddenPreference preference, SplittableRandom random) {
+    return answer(question, sampleMatching(random, preference, true), random);
   }
 
   private static StyleAttributes sampleMatching(
