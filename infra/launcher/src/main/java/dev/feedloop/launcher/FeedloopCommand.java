@@ -9,6 +9,7 @@ import dev.feedloop.schemas.settings.Durations;
 import dev.feedloop.streams.FeedbackStreamsApp;
 import dev.feedloop.streams.StreamsSettings;
 import dev.feedloop.trainer.online.OnlineTrainer;
+import dev.feedloop.users.UsersCommand;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       ServeCommand.class,
       TrainCommand.class,
+      UsersCommand.class,
       StreamsBenchmark.class,
       ServingBenchmark.class
     },

@@ -115,6 +115,18 @@ class FeedloopCommandTest {
   }
 
   @Test
+  void usersExplainsItsSettings() {
+    StringWriter out = new StringWriter();
+    CommandLine command =
+        new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
+
+    int exit = command.execute("users", "--help");
+
+    assertThat(exit).isZero();
+    assertThat(out.toString()).contains("--base-url", "--preference", "athene");
+  }
+
+  @Test
   void trainExplainsItsSettings() {
     StringWriter out = new StringWriter();
     CommandLine command =
