@@ -2,13 +2,12 @@ package dev.feedloop.launcher;
 
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -28,19 +27,7 @@ import picocli.CommandLine.Spec;
     })
 final class ServeCommand implements Callable<Integer> {
 
-  @Option(
-      names = "--bootstrap-servers",
-      defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
-      description =
-          "The Kafka cluster (env KAFKA_BOOTSTRAP_SERVERS); localhost:9092 when neither is set.")
-  String bootstrapServers;
-
-  @Option(
-      names = "--duration",
-      defaultValue = "0",
-      converter = FeedloopCommand.DurationConverter.class,
-      description = "Stop after this long, e.g. 90s or 10m; 0 runs until interrupted.")
-  Duration duration;
+  @Mixin StandaloneOptions options;
 
   @ParentCommand FeedloopCommand parent;
 
@@ -51,11 +38,12 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Map<String, String> environment = parent.environment();
     CountDownLatch closed = new CountDownLatch(1);
-    try (EmbeddedServer server = EmbeddedServing.start(bootstrapServers, environment)) {
+    try (EmbeddedServer server =
+        EmbeddedServing.start(options.bootstrapServers(environment), environment)) {
       out.printf(
           "Serving: %s (OpenAI-compatible base URL)%n", EmbeddedServing.openAiBaseUrl(server));
       out.flush();
-      FeedloopCommand.awaitStop(duration, closed);
+      FeedloopCommand.awaitStop(options.duration, closed);
     } finally {
       closed.countDown();
     }

@@ -4,12 +4,11 @@ import dev.feedloop.schemas.kafka.KafkaClientSettings;
 import dev.feedloop.schemas.kafka.TopicNames;
 import dev.feedloop.trainer.online.OnlineTrainer;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -29,19 +28,7 @@ import picocli.CommandLine.Spec;
       ""
     })
 final class TrainCommand implements Callable<Integer> {
-  @Option(
-      names = "--bootstrap-servers",
-      defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
-      description =
-          "The Kafka cluster (env KAFKA_BOOTSTRAP_SERVERS); localhost:9092 when neither is set.")
-  String bootstrapServers;
-
-  @Option(
-      names = "--duration",
-      defaultValue = "0",
-      converter = FeedloopCommand.DurationConverter.class,
-      description = "Stop after this long, e.g. 90s or 10m; 0 runs until interrupted.")
-  Duration duration;
+  @Mixin StandaloneOptions options;
 
   @ParentCommand FeedloopCommand parent;
 
@@ -51,10 +38,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     Map<String, String> environment = parent.environment();
-    String servers =
-        bootstrapServers != null && !bootstrapServers.isBlank()
-            ? bootstrapServers.strip()
-            : KafkaClientSettings.externalBootstrapServers(environment).orElse("localhost:9092");
+    String servers = options.bootstrapServers(environment);
     OnlineTrainer trainer;
     try {
       trainer =
@@ -67,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
     }
-    int exitCode = trainer.runInForeground(duration, spec.commandLine().getErr());
+    int exitCode = trainer.runInForeground(options.duration, spec.commandLine().getErr());
     if (exitCode == 0) {
       out.println("trainer: stopped");
       out.flush();

@@ -37,6 +37,23 @@ public record KafkaClientSettings(String bootstrapServers, Map<String, String> c
         .filter(servers -> !servers.isEmpty());
   }
 
+  /**
+   * Where a standalone component connects when neither an option nor the environment names a
+   * cluster.
+   */
+  public static final String LOCAL_BOOTSTRAP_SERVERS = "localhost:9092";
+
+  /**
+   * The cluster a standalone command talks to: its option when given, else KAFKA_BOOTSTRAP_SERVERS,
+   * else {@value #LOCAL_BOOTSTRAP_SERVERS} (what serving's application.yml defaults to as well).
+   */
+  public static String bootstrapServers(String option, Map<String, String> environment) {
+    if (option != null && !option.isBlank()) {
+      return option.strip();
+    }
+    return externalBootstrapServers(environment).orElse(LOCAL_BOOTSTRAP_SERVERS);
+  }
+
   /** Settings for the given servers plus every KAFKA_CLIENT_* property of the environment. */
   public static KafkaClientSettings fromEnvironment(
       String bootstrapServers, Map<String, String> environment) {

@@ -78,10 +78,7 @@ final class OnlineCommand implements Callable<Integer> {
       builder.stepsPerWindow(steps);
     }
     OnlineSettings settings = builder.build();
-    String servers =
-        bootstrapServers != null
-            ? bootstrapServers
-            : KafkaClientSettings.externalBootstrapServers(environment).orElse("localhost:9092");
+    String servers = KafkaClientSettings.bootstrapServers(bootstrapServers, environment);
     PrintWriter out = spec.commandLine().getOut();
     OnlineTrainer trainer =
         OnlineTrainer.builder()
