@@ -40,8 +40,7 @@ class FeedloopCommandTest {
 
   @Test
   void runsAgainstTheExternalClusterNamedInTheEnvironment() throws Exception {
-    String prefix =
-        SharedKafkaBroker.uniqueTopicNames("launcher").generations().replace("generations", "");
+    String prefix = uniquePrefix("launcher");
     Map<String, String> environment = new HashMap<>(SERVING);
     environment.put("KAFKA_BOOTSTRAP_SERVERS", SharedKafkaBroker.bootstrapServers());
     environment.put("FEEDLOOP_TOPIC_PREFIX", prefix);
@@ -83,23 +82,9 @@ class FeedloopCommandTest {
 
   @Test
   void trainRunsTheOnlineTrainerAgainstTheGivenCluster() throws Exception {
-    String prefix =
-        SharedKafkaBroker.uniqueTopicNames("launcher-train")
-            .generations()
-            .replace("generations", "");
-    Map<String, String> environment = new HashMap<>(SERVING);
-    environment.put("FEEDLOOP_TOPIC_PREFIX", prefix);
+    String prefix = uniquePrefix("launcher-train");
     StringWriter out = new StringWriter();
-    CommandLine command =
-        new CommandLine(new FeedloopCommand(environment)).setOut(new PrintWriter(out));
-
-    int exit =
-        command.execute(
-            "train",
-            "--bootstrap-servers",
-            SharedKafkaBroker.bootstrapServers(),
-            "--duration",
-            "2s");
+    int exit = runAgainstSharedBroker(prefix, out, "train", "2s");
 
     assertThat(exit).isZero();
     assertThat(out.toString())
@@ -116,26 +101,12 @@ class FeedloopCommandTest {
 
   @Test
   void usersExplainsItsSettings() {
-    StringWriter out = new StringWriter();
-    CommandLine command =
-        new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
-
-    int exit = command.execute("users", "--help");
-
-    assertThat(exit).isZero();
-    assertThat(out.toString()).contains("--base-url", "--preference", "athene");
+    assertThat(help("users")).contains("--base-url", "--preference", "athene");
   }
 
   @Test
   void trainExplainsItsSettings() {
-    StringWriter out = new StringWriter();
-    CommandLine command =
-        new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
-
-    int exit = command.execute("train", "--help");
-
-    assertThat(exit).isZero();
-    assertThat(out.toString())
+    assertThat(help("train"))
         .contains("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "FEEDLOOP_TRAINER_");
   }
 
@@ -147,23 +118,9 @@ class FeedloopCommandTest {
 
   @Test
   void serveRunsOneReplicaAgainstTheGivenCluster() {
-    String prefix =
-        SharedKafkaBroker.uniqueTopicNames("launcher-serve")
-            .generations()
-            .replace("generations", "");
-    Map<String, String> environment = new HashMap<>(SERVING);
-    environment.put("FEEDLOOP_TOPIC_PREFIX", prefix);
+    String prefix = uniquePrefix("launcher-serve");
     StringWriter out = new StringWriter();
-    CommandLine command =
-        new CommandLine(new FeedloopCommand(environment)).setOut(new PrintWriter(out));
-
-    int exit =
-        command.execute(
-            "serve",
-            "--bootstrap-servers",
-            SharedKafkaBroker.bootstrapServers(),
-            "--duration",
-            "100ms");
+    int exit = runAgainstSharedBroker(prefix, out, "serve", "100ms");
 
     assertThat(exit).isZero();
     assertThat(out.toString()).containsPattern("Serving: http://127\\.0\\.0\\.1:\\d+/v1");
@@ -171,14 +128,7 @@ class FeedloopCommandTest {
 
   @Test
   void serveExplainsItsSettings() {
-    StringWriter out = new StringWriter();
-    CommandLine command =
-        new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
-
-    int exit = command.execute("serve", "--help");
-
-    assertThat(exit).isZero();
-    assertThat(out.toString())
+    assertThat(help("serve"))
         .contains("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "FEEDLOOP_SERVING_API_KEYS");
   }
 
@@ -211,14 +161,7 @@ class FeedloopCommandTest {
 
   @Test
   void benchStreamsIsASubcommand() {
-    StringWriter out = new StringWriter();
-    CommandLine command =
-        new CommandLine(new FeedloopCommand(Map.of())).setOut(new PrintWriter(out));
-
-    int exit = command.execute("bench-streams", "--help");
-
-    assertThat(exit).isZero();
-    assertThat(out.toString()).contains("--feedback", "exactly_once_v2");
+    assertThat(help("bench-streams")).contains("--feedback", "exactly_once_v2");
   }
 
   @Test
@@ -275,5 +218,35 @@ class FeedloopCommandTest {
     // the same grammar as every FEEDLOOP_STREAMS_* duration
     assertThat(converter.convert("1d")).isEqualTo(Duration.ofDays(1));
     assertThat(converter.convert("0")).isZero();
+  }
+
+  /** The subcommand's --help text; fails unless it exits 0. */
+  private static String help(String subcommand) {
+    StringWriter out = new StringWriter();
+    int exit =
+        new CommandLine(new FeedloopCommand(Map.of()))
+            .setOut(new PrintWriter(out))
+            .execute(subcommand, "--help");
+    assertThat(exit).as("%s --help", subcommand).isZero();
+    return out.toString();
+  }
+
+  private static String uniquePrefix(String label) {
+    return SharedKafkaBroker.uniqueTopicNames(label).generations().replace("generations", "");
+  }
+
+  /** Runs a standalone subcommand on the shared broker with its own topic prefix. */
+  private static int runAgainstSharedBroker(
+      String prefix, StringWriter out, String subcommand, String duration) {
+    Map<String, String> environment = new HashMap<>(SERVING);
+    environment.put("FEEDLOOP_TOPIC_PREFIX", prefix);
+    return new CommandLine(new FeedloopCommand(environment))
+        .setOut(new PrintWriter(out))
+        .execute(
+            subcommand,
+            "--bootstrap-servers",
+            SharedKafkaBroker.bootstrapServers(),
+            "--duration",
+            duration);
   }
 }

@@ -35,6 +35,7 @@ public final class GenerationFollower {
 
   private static final Logger LOG = LoggerFactory.getLogger(GenerationFollower.class);
   private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration TOPIC_RETRY = Duration.ofSeconds(1);
 
   private final ServingSettings settings;
   private final GenerationIndex index;
@@ -90,10 +91,17 @@ public final class GenerationFollower {
 
   private List<TopicPartition> assignFromLookback() {
     String topic = settings.topics().generations();
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topic, Duration.ofDays(1)).stream()
-            .map(info -> new TopicPartition(topic, info.partition()))
-            .toList();
+    List<TopicPartition> partitions = List.of();
+    // the topic may not exist yet (a replica started before the loop's topics were created)
+    while (running && partitions.isEmpty()) {
+      partitions =
+          consumer.partitionsFor(topic, Duration.ofDays(1)).stream()
+              .map(info -> new TopicPartition(topic, info.partition()))
+              .toList();
+      if (partitions.isEmpty()) {
+        pause(TOPIC_RETRY);
+      }
+    }
     consumer.assign(partitions);
     long since = System.currentTimeMillis() - lookback.toMillis();
     Map<TopicPartition, Long> times = new HashMap<>();
@@ -127,6 +135,14 @@ public final class GenerationFollower {
           record.partition(),
           record.offset(),
           e.getMessage());
+    }
+  }
+
+  private static void pause(Duration pause) {
+    try {
+      Thread.sleep(pause.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
