@@ -4,6 +4,7 @@ import dev.feedloop.schemas.AdapterChunk;
 import dev.feedloop.schemas.AdapterCommand;
 import dev.feedloop.schemas.AdapterPublished;
 import dev.feedloop.schemas.DeadLetter;
+import dev.feedloop.schemas.EvaluationCompleted;
 import dev.feedloop.schemas.FeedbackReceived;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.PreferencePair;
@@ -59,6 +60,8 @@ public enum Topic {
       "model id # chunk index",
       Retention.COMPACTED,
       true),
+  /** The learning curve: the evaluator's measurements of the live model, keyed by model id. */
+  EVALUATIONS("evaluations", EvaluationCompleted.class, "model id", Retention.TIME, false),
   DEAD_LETTER("dead-letter", DeadLetter.class, "source key", Retention.TIME, false);
 
   /** How a topic keeps its records. */

@@ -3,6 +3,7 @@ package dev.feedloop.schemas.kafka;
 import dev.feedloop.schemas.AdapterChunk;
 import dev.feedloop.schemas.AdapterCommand;
 import dev.feedloop.schemas.AdapterPublished;
+import dev.feedloop.schemas.EvaluationCompleted;
 import dev.feedloop.schemas.FeedbackReceived;
 import dev.feedloop.schemas.GenerationLogged;
 import dev.feedloop.schemas.PreferencePair;
@@ -18,9 +19,9 @@ import dev.feedloop.schemas.UnaryFeedback;
  * one partition), adapter announcements by model id and version ("tiny-chat@3": compaction keeps
  * every version, which history and rollback need), adapter weight chunks by model id, version and
  * index ("tiny-chat@3#0"), operator commands by model id (one model's commands stay in order),
- * trainer metrics by run id, trainer checkpoints by model id and their state chunks by model id and
- * index ("tiny-chat#0": compaction keeps the newest checkpoint's chunks). Dead letters keep the
- * source record's key bytes as they are.
+ * trainer metrics by run id, evaluations by model id, trainer checkpoints by model id and their
+ * state chunks by model id and index ("tiny-chat#0": compaction keeps the newest checkpoint's
+ * chunks). Dead letters keep the source record's key bytes as they are.
  */
 public final class TopicKeys {
 
@@ -64,6 +65,10 @@ public final class TopicKeys {
 
   public static String of(TrainerMetrics metrics) {
     return metrics.getRunId();
+  }
+
+  public static String of(EvaluationCompleted evaluation) {
+    return evaluation.getModelId();
   }
 
   public static String of(TrainerCheckpoint checkpoint) {

@@ -86,6 +86,10 @@ public final class TopicNames {
     return name(Topic.TRAINER_STATE_CHUNKS);
   }
 
+  public String evaluations() {
+    return name(Topic.EVALUATIONS);
+  }
+
   public String deadLetter() {
     return name(Topic.DEAD_LETTER);
   }

@@ -15,6 +15,7 @@ class TopicNamesTest {
     assertThat(names.generations()).isEqualTo("generations");
     assertThat(names.preferencePairs()).isEqualTo("preference-pairs");
     assertThat(names.deadLetter()).isEqualTo("dead-letter");
+    assertThat(names.evaluations()).isEqualTo("evaluations");
   }
 
   @Test
