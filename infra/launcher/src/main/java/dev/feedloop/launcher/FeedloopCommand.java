@@ -10,6 +10,8 @@ import dev.feedloop.streams.FeedbackStreamsApp;
 import dev.feedloop.streams.StreamsSettings;
 import dev.feedloop.trainer.online.OnlineTrainer;
 import dev.feedloop.users.UsersCommand;
+import dev.feedloop.users.run.LoopRun;
+import dev.feedloop.users.run.LoopRunSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
@@ -45,19 +47,32 @@ import picocli.CommandLine.Spec;
 public final class FeedloopCommand implements Callable<Integer> {
 
   @Option(
-      names = "--data-dir",
-      defaultValue = "${env:FEEDLOOP_DATA_DIR:-runs/local}",
+      names = "--run",
+      defaultValue = "${env:FEEDLOOP_RUN}",
       description =
-          "Where the embedded broker and the run keep their data (env FEEDLOOP_DATA_DIR). Default: ${DEFAULT-VALUE}")
+          "The run's name: its report goes to runs/<run>/ (env FEEDLOOP_RUN; default run-<date>-<time>)")
+  String runName;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "${env:FEEDLOOP_DATA_DIR}",
+      description =
+          "Where the embedded broker and feedback-streams keep their data (env FEEDLOOP_DATA_DIR;"
+              + " default runs/<run>/data: every run starts from the base model). Name an earlier"
+              + " run's directory to resume it.")
   Path dataDirectory;
 
   @Option(
       names = "--duration",
-      defaultValue = "${env:FEEDLOOP_DURATION:-0}",
+      defaultValue = "${env:FEEDLOOP_DURATION:-" + LoopOptions.DEFAULT_DURATION + "}",
       converter = DurationConverter.class,
       description =
-          "Stop after this long, e.g. 90s, 10m or 1d (env FEEDLOOP_DURATION); 0 runs until interrupted.")
+          "How long the simulated users chat, e.g. 90s, 10m or 1d (env FEEDLOOP_DURATION; default"
+              + " ${DEFAULT-VALUE}); then a last evaluation and the report. 0 (or --no-users) runs"
+              + " the components until interrupted.")
   Duration duration;
+
+  @CommandLine.Mixin LoopOptions loop;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -90,18 +105,26 @@ public final class FeedloopCommand implements Callable<Integer> {
 
   private Integer run(CountDownLatch closed) throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    TopicNames topics = TopicNames.fromEnvironment(environment);
-    try (KafkaCluster cluster =
-        KafkaCluster.connect(environment, dataDirectory.resolve("kafka"), topics)) {
+    String run = runName != null && !runName.isBlank() ? runName.strip() : defaultRunName();
+    Path runDirectory = Path.of("runs", run);
+    Path data = dataDirectory != null ? dataDirectory : runDirectory.resolve("data");
+    Map<String, String> components;
+    try {
+      components = loop.componentEnvironment(environment);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    TopicNames topics = TopicNames.fromEnvironment(components);
+    try (KafkaCluster cluster = KafkaCluster.connect(components, data.resolve("kafka"), topics)) {
       out.printf(
           "Kafka: %s (%s)%n",
           cluster.settings().bootstrapServers(),
           cluster.embeddedBroker().isPresent()
-              ? "embedded broker, data in " + dataDirectory.resolve("kafka")
+              ? "embedded broker, data in " + data.resolve("kafka")
               : "external cluster");
       printTopics(out, topics);
       StreamsSettings streamsSettings =
-          StreamsSettings.fromEnvironment(environment, dataDirectory.resolve("streams"));
+          StreamsSettings.fromEnvironment(components, data.resolve("streams"));
       try (FeedbackStreamsApp streams =
           FeedbackStreamsApp.start(
               cluster.settings(), topics, streamsSettings, new SimpleMeterRegistry())) {
@@ -111,28 +134,94 @@ public final class FeedloopCommand implements Callable<Integer> {
             streamsSettings.processingGuarantee(),
             streamsSettings.stateDirectory());
         try (EmbeddedServer serving =
-            EmbeddedServing.start(cluster.settings().bootstrapServers(), environment)) {
+            EmbeddedServing.start(cluster.settings().bootstrapServers(), components)) {
+          String baseUrl = EmbeddedServing.openAiBaseUrl(serving);
           out.printf(
               "serving: %s (OpenAI-compatible base URL; any OpenAI client works while this runs)%n",
-              EmbeddedServing.openAiBaseUrl(serving));
+              baseUrl);
           OnlineTrainer trainer;
           try {
-            trainer = EmbeddedTrainer.start(cluster.settings(), topics, environment, out);
+            trainer = EmbeddedTrainer.start(cluster.settings(), topics, components, out);
           } catch (IllegalStateException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return 1;
           }
           // closed first: the window in training is committed while serving and streams still run
           try (trainer) {
-            out.println(
-                "Ready. Components of the loop are started here as they land (simulated users).");
+            if (!loop.withUsers(duration)) {
+              out.println("Ready: the loop runs until interrupted (Ctrl-C).");
+              out.flush();
+              awaitStop(duration, closed);
+              return 0;
+            }
+            LoopRunSettings settings =
+                LoopRunSettings.builder()
+                    .users(loop.users(baseUrl, firstApiKey(components), duration))
+                    .kafka(cluster.settings())
+                    .topics(topics)
+                    .modelId(trainer.settings().modelId())
+                    .runId(run)
+                    .evaluationPrompts(loop.evaluationPrompts)
+                    .build();
+            out.printf(
+                "Run %s: %d simulated users with the hidden preference \"%s\" for %s; the live"
+                    + " model is measured on %d held-out prompts after each new adapter.%n",
+                run,
+                loop.users,
+                loop.preference,
+                Durations.format(duration),
+                loop.evaluationPrompts);
             out.flush();
-            awaitStop(duration, closed);
+            LoopRun.Result result = runUsers(new LoopRun(settings), closed, out);
+            LoopReportWriter.write(result, settings, runDirectory, out);
           }
         }
       }
     }
     return 0;
+  }
+
+  /**
+   * The measured run in the foreground; Ctrl-C ends the users early and still writes the report.
+   */
+  private static LoopRun.Result runUsers(LoopRun loopRun, CountDownLatch closed, PrintWriter out)
+      throws InterruptedException {
+    Thread hook =
+        new Thread(
+            () -> {
+              loopRun.stop();
+              try {
+                closed.await(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "feedloop-stop-users");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return loopRun.run(progress -> LoopReportWriter.progress(progress, out));
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it waits for `closed`
+      }
+    }
+  }
+
+  /** serving's first client key, for the users (null when serving runs without keys). */
+  private static String firstApiKey(Map<String, String> environment) {
+    String keys = environment.get("FEEDLOOP_SERVING_API_KEYS");
+    if (keys == null || keys.isBlank()) {
+      return null;
+    }
+    return keys.split(",")[0].strip();
+  }
+
+  private static String defaultRunName() {
+    return "run-"
+        + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .format(java.time.LocalDateTime.now());
   }
 
   /** One line per topic, the name and value-type columns as wide as their longest entry. */

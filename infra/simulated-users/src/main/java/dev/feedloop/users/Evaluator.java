@@ -27,6 +27,11 @@ public final class Evaluator {
   /** The OpenAI {@code user} of every evaluation request. */
   public static final String EVALUATION_USER = "feedloop-eval";
 
+  /** What chat apps commonly send, and what the users send: the headline's sampling settings. */
+  public static final double TEMPERATURE = 0.7;
+
+  public static final double TOP_P = 1.0;
+
   private final ServingClient client;
   private final int concurrency;
   private final int maxTokens;
@@ -52,8 +57,8 @@ public final class Evaluator {
             .map(messages -> messages.get(0))
             .map(ChatMessage::getContent)
             .toList();
-    Answers sampled = answer(questions, 0.7, 1.0);
-    Answers greedyAnswers = greedy ? answer(questions, 0.0, 1.0) : null;
+    Answers sampled = answer(questions, TEMPERATURE, TOP_P);
+    Answers greedyAnswers = greedy ? answer(questions, 0.0, TOP_P) : null;
     Map<Long, Integer> byVersion = new TreeMap<>();
     sampled.versions.forEach(v -> byVersion.merge(v == null ? 0L : v, 1, Integer::sum));
     Long mostly =

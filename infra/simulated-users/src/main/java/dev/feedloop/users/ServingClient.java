@@ -12,6 +12,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * serving's public HTTP API as OpenAI clients see it: {@code POST /v1/chat/completions} in OpenAI's
@@ -91,6 +93,32 @@ public final class ServingClient {
     }
     body.put("user_id", userId);
     return post("/feedback", body).statusCode();
+  }
+
+  /**
+   * What GET /v1/adapters says: the live version (0: the base model) and every announced version's
+   * status on the replica that answered (live, available, refused, rolled_back).
+   */
+  public record AdapterStatus(long liveVersion, Map<Long, String> statusByVersion) {}
+
+  /** GET /v1/adapters; an IOException when serving does not answer 200. */
+  public AdapterStatus adapters() throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + "/adapters")).timeout(REQUEST_TIMEOUT).GET();
+    if (apiKey != null) {
+      request.header("Authorization", "Bearer " + apiKey);
+    }
+    HttpResponse<String> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("GET /v1/adapters answered " + response.statusCode());
+    }
+    JsonNode list = json.readTree(response.body());
+    Map<Long, String> statuses = new TreeMap<>();
+    for (JsonNode version : list.path("data")) {
+      statuses.put(version.path("version").asLong(), version.path("status").asText());
+    }
+    return new AdapterStatus(list.path("live_version").asLong(), Map.copyOf(statuses));
   }
 
   private HttpResponse<String> post(String path, ObjectNode body)

@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -61,6 +62,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnlineTrainer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OnlineTrainer.class);
+
+  /**
+   * The quantiles of a window's record ages reported as freshness/qNN_ms: enough points for a
+   * reader to weigh windows by their records and get the loop's freshness distribution.
+   */
+  static final double[] FRESHNESS_LEVELS = {0.05, 0.25, 0.5, 0.75, 0.95};
 
   /** Where a trainer is in its life. */
   public enum Status {
@@ -364,6 +371,14 @@ public final class OnlineTrainer implements AutoCloseable {
     Instant commitRequested = Instant.now();
     if (newest != null) {
       metrics.put("freshness_ms", (double) Duration.between(newest, commitRequested).toMillis());
+      // the whole window's spread, so that a reader can tell the freshness of every record, not
+      // only the newest (the oldest waited the longest)
+      double[] ages = window.ageQuantilesMillis(commitRequested, FRESHNESS_LEVELS);
+      for (int i = 0; i < ages.length; i++) {
+        metrics.put(
+            String.format(Locale.ROOT, "freshness/q%02d_ms", Math.round(FRESHNESS_LEVELS[i] * 100)),
+            ages[i]);
+      }
     }
     TrainerMetrics record =
         TrainerMetrics.newBuilder()

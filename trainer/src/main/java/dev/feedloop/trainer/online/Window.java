@@ -3,6 +3,7 @@ package dev.feedloop.trainer.online;
 import dev.feedloop.schemas.HeldRecord;
 import dev.feedloop.schemas.PreferencePair;
 import dev.feedloop.schemas.UnaryFeedback;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -42,6 +43,27 @@ public record Window(
       }
     }
     return newest;
+  }
+
+  /**
+   * Quantiles of the records' ages at {@code at} (from each record's feedback time), in
+   * milliseconds, at the given levels (0..1, nearest rank); empty for a window without records.
+   */
+  public double[] ageQuantilesMillis(Instant at, double... levels) {
+    if (records.isEmpty()) {
+      return new double[0];
+    }
+    long[] ages =
+        records.stream()
+            .mapToLong(record -> Duration.between(createdAt(record), at).toMillis())
+            .sorted()
+            .toArray();
+    double[] quantiles = new double[levels.length];
+    for (int i = 0; i < levels.length; i++) {
+      int rank = (int) Math.ceil(levels[i] * ages.length);
+      quantiles[i] = ages[Math.min(ages.length - 1, Math.max(0, rank - 1))];
+    }
+    return quantiles;
   }
 
   static Instant createdAt(HeldRecord record) {

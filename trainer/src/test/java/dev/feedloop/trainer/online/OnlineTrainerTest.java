@@ -56,7 +56,16 @@ class OnlineTrainerTest {
           .containsEntry("records/held_out", 3.0)
           .containsEntry("records/train", 9.0)
           .containsKeys(
-              "loss", "rewards/accuracies", "heldout/kl", "time/train_ms", "freshness_ms");
+              "loss",
+              "rewards/accuracies",
+              "heldout/kl",
+              "time/train_ms",
+              "freshness_ms",
+              "freshness/q50_ms",
+              "freshness/q95_ms");
+      assertThat(report.metrics().get("freshness/q95_ms"))
+          .isGreaterThanOrEqualTo(report.metrics().get("freshness/q50_ms"))
+          .isGreaterThanOrEqualTo(report.metrics().get("freshness_ms"));
       Map<TopicPartition, Long> end = endOffsets(topics.preferencePairs());
       assertThat(covered(report.consumed())).isEqualTo(nonEmpty(end));
       assertThat(report.freshness()).isPositive();

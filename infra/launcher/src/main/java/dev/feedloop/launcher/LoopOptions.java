@@ -1,0 +1,153 @@
+package dev.feedloop.launcher;
+
+import dev.feedloop.schemas.settings.Durations;
+import dev.feedloop.trainer.online.OnlineSettings;
+import dev.feedloop.users.FeedbackMix;
+import dev.feedloop.users.Noise;
+import dev.feedloop.users.PreferenceSpec;
+import dev.feedloop.users.UsersSettings;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The default run's knobs: the simulated users and the evaluator, and the trainer settings an
+ * operator tunes most (the rest stay FEEDLOOP_TRAINER_* variables).
+ */
+final class LoopOptions {
+  static final String DEFAULT_DURATION = "10m";
+
+  /**
+   * Where the all-in-one run differs from each component's own defaults, because users here retract
+   * at once and a demo must show freshness in seconds: votes settle after 15 s (plus 5 s grace)
+   * rather than 5 minutes. An operator's variable still wins.
+   */
+  static final Map<String, String> DEMO_DEFAULTS =
+      Map.of("FEEDLOOP_STREAMS_PAIRING_WINDOW", "15s", "FEEDLOOP_STREAMS_GRACE", "5s");
+
+  @Option(
+      names = "--no-users",
+      description = "Run the components only, until interrupted: no simulated users, no report.")
+  boolean noUsers;
+
+  @Option(
+      names = "--preference",
+      defaultValue = PreferenceSpec.DEFAULT,
+      description =
+          "The users' hidden preference: athene|other-name|no-name, polite|impolite, brief|verbose"
+              + " joined by commas (default: ${DEFAULT-VALUE})")
+  String preference;
+
+  @Option(
+      names = "--users",
+      defaultValue = "16",
+      description = "Simulated users (default: ${DEFAULT-VALUE})")
+  int users;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "4",
+      description = "Chat requests per second, all users together (default: ${DEFAULT-VALUE})")
+  double rate;
+
+  @Option(
+      names = "--concurrency",
+      defaultValue = "4",
+      description = "Users' chat requests in flight at most (default: ${DEFAULT-VALUE})")
+  int concurrency;
+
+  @Option(
+      names = "--events",
+      defaultValue = "0",
+      description = "Stop the users once this many feedback events were accepted (0: no limit)")
+  long events;
+
+  @Option(
+      names = "--mix",
+      defaultValue = "thumbs=0.5,choice=0.3,edit=0.2,retract=0.05",
+      description = "Feedback mix (default: ${DEFAULT-VALUE}); thumbs=1 for a thumbs-only run")
+  String mix;
+
+  @Option(
+      names = "--noise",
+      defaultValue = "random=0.05,contrary=0.05,other-taste=0.1",
+      description = "Vote noise and share of users of another taste (default: ${DEFAULT-VALUE})")
+  String noise;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Seed of the users and the trainer (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(
+      names = "--evaluation-prompts",
+      defaultValue = "200",
+      description = "Fixed evaluation prompts per measurement (default: ${DEFAULT-VALUE})")
+  int evaluationPrompts;
+
+  @Option(
+      names = "--window-records",
+      description = "Trainer: records per window (FEEDLOOP_TRAINER_WINDOW_RECORDS)")
+  Integer windowRecords;
+
+  @Option(
+      names = "--window-time",
+      description =
+          "Trainer: a window closes after this long at most, e.g. 30s (FEEDLOOP_TRAINER_WINDOW_TIME)")
+  String windowTime;
+
+  @Option(
+      names = "--loss",
+      description =
+          "Trainer: loss terms, e.g. sigmoid, ipo, kto, sigmoid,sft:0.1 (FEEDLOOP_TRAINER_LOSS)")
+  String loss;
+
+  /** Whether this run has users (and so an end, a last measurement and a report). */
+  boolean withUsers(Duration duration) {
+    return !noUsers && (!duration.isZero() || events > 0);
+  }
+
+  /**
+   * The environment the components read: the demo's defaults, then the process environment, then
+   * these options (the most specific wins).
+   */
+  Map<String, String> componentEnvironment(Map<String, String> environment) {
+    Map<String, String> effective = new HashMap<>(DEMO_DEFAULTS);
+    effective.putAll(environment);
+    putIfGiven(effective, "WINDOW_RECORDS", windowRecords == null ? null : "" + windowRecords);
+    if (windowTime != null) {
+      Durations.parse(windowTime); // fails here, naming the option's value
+      effective.put(OnlineSettings.PREFIX + "WINDOW_TIME", windowTime);
+    }
+    putIfGiven(effective, "LOSS", loss);
+    if (!environment.containsKey(OnlineSettings.PREFIX + "SEED")) {
+      effective.put(OnlineSettings.PREFIX + "SEED", Long.toString(seed));
+    }
+    return effective;
+  }
+
+  private static void putIfGiven(Map<String, String> environment, String name, String value) {
+    if (value != null) {
+      environment.put(OnlineSettings.PREFIX + name, value);
+    }
+  }
+
+  /** The users' settings against serving at {@code baseUrl}. */
+  UsersSettings users(String baseUrl, String apiKey, Duration duration) {
+    return UsersSettings.builder()
+        .baseUrl(baseUrl)
+        .apiKey(apiKey)
+        .preference(PreferenceSpec.parse(preference))
+        .users(users)
+        .requestsPerSecond(rate)
+        .concurrency(concurrency)
+        .mix(FeedbackMix.parse(mix))
+        .noise(Noise.parse(noise))
+        .duration(duration.isZero() ? null : duration)
+        .events(events)
+        .seed(seed)
+        .build();
+  }
+}
