@@ -2,8 +2,8 @@ package dev.feedloop.users.run;
 
 import dev.feedloop.schemas.FeedbackKind;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * report.html: one self-contained page (the curve is embedded as a PNG data URI, the style inline)
@@ -51,28 +51,12 @@ final class HtmlReport {
   }
 
   private static void shares(StringBuilder page, RunSummary summary) {
-    CurvePoint base = summary.base();
-    CurvePoint last = summary.last();
-    CurvePoint best = summary.best();
     page.append("<h2>Summary</h2>\n<table>\n");
-    row(page, true, "", "base", "final", "best");
-    shareRow(page, "satisfaction", base, last, best, CurvePoint::satisfaction);
-    shareRow(page, "well-formed", base, last, best, CurvePoint::wellFormed);
-    shareRow(page, "style", base, last, best, CurvePoint::style);
-    shareRow(page, "greedy satisfaction", base, last, best, CurvePoint::greedySatisfaction);
-    shareRow(page, "greedy well-formed", base, last, best, CurvePoint::greedyWellFormed);
-    row(page, false, "adapter", version(base), version(last), version(best));
+    List<String[]> rows = Comparison.rows(summary);
+    for (int i = 0; i < rows.size(); i++) {
+      row(page, i == 0, rows.get(i));
+    }
     page.append("</table>\n");
-  }
-
-  private static void shareRow(
-      StringBuilder page,
-      String label,
-      CurvePoint base,
-      CurvePoint last,
-      CurvePoint best,
-      Function<CurvePoint, Double> share) {
-    row(page, false, label, share(base, share), share(last, share), share(best, share));
   }
 
   private static void curve(StringBuilder page, RunSummary summary) {
@@ -185,14 +169,6 @@ final class HtmlReport {
           .append('>');
     }
     page.append("</tr>\n");
-  }
-
-  private static String share(CurvePoint point, Function<CurvePoint, Double> share) {
-    return point == null ? Figures.NONE : Figures.percent(share.apply(point));
-  }
-
-  private static String version(CurvePoint point) {
-    return point == null ? Figures.NONE : Figures.version(point.adapterVersion());
   }
 
   /** Text safe inside HTML elements and quoted attributes. */

@@ -2,7 +2,6 @@ package dev.feedloop.users.run;
 
 import dev.feedloop.schemas.FeedbackKind;
 import java.util.Map;
-import java.util.function.Function;
 
 /** The plain-text summary printed at the end of a run. */
 final class SummaryTable {
@@ -17,17 +16,8 @@ final class SummaryTable {
         .append(" · ")
         .append(Figures.clock(summary.duration()))
         .append('\n');
-    CurvePoint base = summary.base();
-    CurvePoint last = summary.last();
-    CurvePoint best = summary.best();
-    TextTable shares = new TextTable().row("", "base", "final", "best");
-    shares.row(shareRow("satisfaction", base, last, best, CurvePoint::satisfaction));
-    shares.row(shareRow("well-formed", base, last, best, CurvePoint::wellFormed));
-    shares.row(shareRow("style", base, last, best, CurvePoint::style));
-    shares.row(shareRow("greedy satisfaction", base, last, best, CurvePoint::greedySatisfaction));
-    shares.row(shareRow("greedy well-formed", base, last, best, CurvePoint::greedyWellFormed));
-    shares.row("adapter", version(base), version(last), version(best));
-    shares.row("elapsed", minutes(base), minutes(last), minutes(best));
+    TextTable shares = new TextTable();
+    Comparison.rows(summary).forEach(shares::row);
     text.append(shares.render());
 
     TextTable loop = new TextTable();
@@ -54,26 +44,5 @@ final class SummaryTable {
       text.append("refused: ").append(Figures.refusal(refusal)).append('\n');
     }
     return text.toString();
-  }
-
-  private static String[] shareRow(
-      String label,
-      CurvePoint base,
-      CurvePoint last,
-      CurvePoint best,
-      Function<CurvePoint, Double> share) {
-    return new String[] {label, share(base, share), share(last, share), share(best, share)};
-  }
-
-  private static String share(CurvePoint point, Function<CurvePoint, Double> share) {
-    return point == null ? Figures.NONE : Figures.percent(share.apply(point));
-  }
-
-  private static String version(CurvePoint point) {
-    return point == null ? Figures.NONE : Figures.version(point.adapterVersion());
-  }
-
-  private static String minutes(CurvePoint point) {
-    return point == null ? Figures.NONE : Figures.elapsed(point.elapsedSeconds());
   }
 }
