@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Starts the online trainer in the launcher's process, configured like a standalone trainer
@@ -32,6 +33,25 @@ final class EmbeddedTrainer {
       Map<String, String> environment,
       PrintWriter out)
       throws InterruptedException {
+    return start(
+        kafka,
+        topics,
+        environment,
+        out,
+        line -> {
+          out.println(line);
+          out.flush();
+        });
+  }
+
+  /** As above, each window's line going to {@code windowLines} (e.g. above a status line). */
+  static OnlineTrainer start(
+      KafkaClientSettings kafka,
+      TopicNames topics,
+      Map<String, String> environment,
+      PrintWriter out,
+      Consumer<String> windowLines)
+      throws InterruptedException {
     OnlineSettings.Builder builder = OnlineSettings.fromEnvironment(environment);
     String trainerModel = environment.get(OnlineSettings.PREFIX + "MODEL_DIR");
     String servingModel = environment.get("FEEDLOOP_MODEL_DIR");
@@ -46,11 +66,7 @@ final class EmbeddedTrainer {
             .settings(settings)
             .kafka(kafka)
             .topics(topics)
-            .listener(
-                report -> {
-                  out.println("trainer: " + report.line());
-                  out.flush();
-                })
+            .listener(report -> windowLines.accept("trainer: " + report.line()))
             .build();
     trainer.start();
     if (!trainer.awaitRunning(STARTUP)) {

@@ -12,6 +12,7 @@ import dev.feedloop.trainer.online.OnlineTrainer;
 import dev.feedloop.users.UsersCommand;
 import dev.feedloop.users.run.LoopRun;
 import dev.feedloop.users.run.LoopRunSettings;
+import dev.feedloop.users.run.StatusPrinter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,15 +52,21 @@ public final class FeedloopCommand implements Callable<Integer> {
       names = "--run",
       defaultValue = "${env:FEEDLOOP_RUN}",
       description =
-          "The run's name: its report goes to runs/<run>/ (env FEEDLOOP_RUN; default run-<date>-<time>)")
+          "The run's name: its report goes to <runs-dir>/<run>/ (env FEEDLOOP_RUN; default run-<date>-<time>)")
   String runName;
+
+  @Option(
+      names = "--runs-dir",
+      defaultValue = "${env:FEEDLOOP_RUNS_DIR:-runs}",
+      description = "Where runs keep their reports and data (env FEEDLOOP_RUNS_DIR; default ${DEFAULT-VALUE})")
+  Path runsDirectory;
 
   @Option(
       names = "--data-dir",
       defaultValue = "${env:FEEDLOOP_DATA_DIR}",
       description =
           "Where the embedded broker and feedback-streams keep their data (env FEEDLOOP_DATA_DIR;"
-              + " default runs/<run>/data: every run starts from the base model). Name an earlier"
+              + " default <runs-dir>/<run>/data: every run starts from the base model). Name an earlier"
               + " run's directory to resume it.")
   Path dataDirectory;
 
@@ -77,6 +85,9 @@ public final class FeedloopCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(90);
+
+  /** How often the status goes into a log (on a terminal it is rewritten every second). */
+  private static final Duration STATUS_LINE_EVERY = Duration.ofSeconds(15);
 
   private final Map<String, String> environment;
 
@@ -106,7 +117,7 @@ public final class FeedloopCommand implements Callable<Integer> {
   private Integer run(CountDownLatch closed) throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     String run = runName != null && !runName.isBlank() ? runName.strip() : defaultRunName();
-    Path runDirectory = Path.of("runs", run);
+    Path runDirectory = runsDirectory.resolve(run);
     Path data = dataDirectory != null ? dataDirectory : runDirectory.resolve("data");
     Map<String, String> components;
     try {
@@ -139,9 +150,11 @@ public final class FeedloopCommand implements Callable<Integer> {
           out.printf(
               "serving: %s (OpenAI-compatible base URL; any OpenAI client works while this runs)%n",
               baseUrl);
+          StatusPrinter status = StatusPrinter.on(out, STATUS_LINE_EVERY);
           OnlineTrainer trainer;
           try {
-            trainer = EmbeddedTrainer.start(cluster.settings(), topics, components, out);
+            trainer =
+                EmbeddedTrainer.start(cluster.settings(), topics, components, out, status::message);
           } catch (IllegalStateException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return 1;
@@ -172,8 +185,18 @@ public final class FeedloopCommand implements Callable<Integer> {
                 Durations.format(duration),
                 loop.evaluationPrompts);
             out.flush();
-            LoopRun.Result result = runUsers(new LoopRun(settings), closed, out);
-            LoopReportWriter.write(result, settings, runDirectory, out);
+            LoopRun.Result result;
+            try (status) {
+              result =
+                  runUsers(
+                      new LoopRun(settings),
+                      closed,
+                      progress -> status.update(LoopReportWriter.status(progress)));
+            }
+            out.println(
+                LoopReportWriter.write(
+                    LoopReportWriter.summary(result, settings, trainer.settings()), runDirectory));
+            out.flush();
           }
         }
       }
@@ -184,7 +207,8 @@ public final class FeedloopCommand implements Callable<Integer> {
   /**
    * The measured run in the foreground; Ctrl-C ends the users early and still writes the report.
    */
-  private static LoopRun.Result runUsers(LoopRun loopRun, CountDownLatch closed, PrintWriter out)
+  private static LoopRun.Result runUsers(
+      LoopRun loopRun, CountDownLatch closed, Consumer<LoopRun.Progress> progress)
       throws InterruptedException {
     Thread hook =
         new Thread(
@@ -199,7 +223,7 @@ public final class FeedloopCommand implements Callable<Integer> {
             "feedloop-stop-users");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      return loopRun.run(progress -> LoopReportWriter.progress(progress, out));
+      return loopRun.run(progress);
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);

@@ -1,6 +1,7 @@
 package dev.feedloop.users.run;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -18,7 +19,7 @@ import java.util.Objects;
  * deterministic and testable.
  */
 public final class StatusPrinter implements AutoCloseable {
-  private final PrintStream out;
+  private final PrintWriter out;
   private final boolean inPlace;
   private final Duration every;
   private StatusLine.Snapshot lastShown;
@@ -26,7 +27,7 @@ public final class StatusPrinter implements AutoCloseable {
   private int shownLength;
   private boolean closed;
 
-  private StatusPrinter(PrintStream out, boolean inPlace, Duration every) {
+  private StatusPrinter(PrintWriter out, boolean inPlace, Duration every) {
     this.out = Objects.requireNonNull(out, "out");
     this.inPlace = inPlace;
     this.every = Objects.requireNonNull(every, "every");
@@ -40,9 +41,20 @@ public final class StatusPrinter implements AutoCloseable {
     return System.console() != null ? inPlace(System.err) : lines(System.err, every);
   }
 
+  /**
+   * On {@code out}, where the rest of the run's output goes too: in place when the process has a
+   * console, else a line every {@code every}. Other lines go through {@link #message} so that they
+   * do not land in the middle of the status.
+   */
+  public static StatusPrinter on(PrintWriter out, Duration every) {
+    return System.console() != null
+        ? new StatusPrinter(out, true, Duration.ZERO)
+        : new StatusPrinter(out, false, every);
+  }
+
   /** Rewrites one line in place on {@code out} (a terminal). */
   public static StatusPrinter inPlace(PrintStream out) {
-    return new StatusPrinter(out, true, Duration.ZERO);
+    return new StatusPrinter(new PrintWriter(out, true), true, Duration.ZERO);
   }
 
   /**
@@ -50,7 +62,25 @@ public final class StatusPrinter implements AutoCloseable {
    * last line printed, and the latest one on {@link #close()}.
    */
   public static StatusPrinter lines(PrintStream out, Duration every) {
-    return new StatusPrinter(out, false, every);
+    return new StatusPrinter(new PrintWriter(out, true), false, every);
+  }
+
+  /**
+   * Prints a line of its own (e.g. a trainer window's summary): on a terminal above the status,
+   * which is then shown again below it.
+   */
+  public synchronized void message(String line) {
+    if (inPlace && shownLength > 0 && !closed) {
+      out.print("\r" + " ".repeat(shownLength) + "\r");
+      out.println(line);
+      shownLength = 0;
+      if (latest != null) {
+        rewrite(latest);
+      }
+    } else {
+      out.println(line);
+      out.flush();
+    }
   }
 
   /** Shows the snapshot (in place) or keeps it for the next line (logs); ignored once closed. */

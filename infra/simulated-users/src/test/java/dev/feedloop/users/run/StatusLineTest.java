@@ -62,6 +62,40 @@ class StatusLineTest {
   }
 
   @Test
+  void aMessageOnATerminalGoesAboveTheStatusWhichIsShownAgain() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (StatusPrinter printer = StatusPrinter.inPlace(stream(bytes))) {
+      printer.update(at(10, 12));
+      printer.message("trainer: window 1 accepted");
+    }
+    String status = StatusLine.format(at(10, 12));
+    assertThat(text(bytes))
+        .isEqualTo(
+            "\r"
+                + status
+                + "\r"
+                + " ".repeat(status.length())
+                + "\r"
+                + "trainer: window 1 accepted\n"
+                + "\r"
+                + status
+                + "\n");
+  }
+
+  @Test
+  void aMessageIntoALogIsALineOfItsOwn() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (StatusPrinter printer = StatusPrinter.lines(stream(bytes), Duration.ofSeconds(10))) {
+      printer.update(at(0, 1));
+      printer.message("trainer: window 1 accepted");
+      printer.update(at(1, 2));
+    }
+    assertThat(text(bytes).lines())
+        .containsExactly(
+            StatusLine.format(at(0, 1)), "trainer: window 1 accepted", StatusLine.format(at(1, 2)));
+  }
+
+  @Test
   void intoALogALineEveryIntervalAndTheLatestAtTheEnd() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     StatusPrinter printer = StatusPrinter.lines(stream(bytes), Duration.ofSeconds(10));
