@@ -23,6 +23,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,6 +84,9 @@ public final class AdapterFollower {
   private final Map<Long, AdapterPublished> announcements = new TreeMap<>();
   private final List<AdapterCommand> commands = new ArrayList<>();
   private final Map<Long, String[]> refused = new TreeMap<>(); // version -> {code, detail}
+  // when each version last went live here (its swap completed), for freshness: version -> time;
+  // the base model (0) has been live since the replica started
+  private final Map<Long, Instant> wentLive = new HashMap<>(Map.of(0L, Instant.now()));
   private LiveVersionRule.Decision decision =
       LiveVersionRule.decide(List.of(), List.of(), Set.of());
   private boolean caughtUp;
@@ -166,12 +170,14 @@ public final class AdapterFollower {
                 announcement,
                 status,
                 refusal == null ? null : refusal[0],
-                refusal == null ? null : refusal[1]));
+                refusal == null ? null : refusal[1],
+                wentLive.get(version)));
       }
       Map<Long, String> refusedCodes = new HashMap<>();
       refused.forEach((version, refusal) -> refusedCodes.put(version, refusal[0]));
       return new AdapterState(
           live,
+          wentLive.get(live),
           decision,
           caughtUp && live == decision.live(),
           List.copyOf(history),
@@ -314,7 +320,7 @@ public final class AdapterFollower {
       }
       long previous = slot.version();
       if (target.live() == LiveVersionRule.BASE_MODEL) {
-        slot.swap(null, LiveVersionRule.BASE_MODEL);
+        install(null, LiveVersionRule.BASE_MODEL);
         swapped(previous, LiveVersionRule.BASE_MODEL, triggeredAt, target);
         continue;
       }
@@ -322,13 +328,21 @@ public final class AdapterFollower {
         byte[] weights = fetch(announcement);
         LoraAdapter adapter =
             verifier.verify(announcement, weights, model.model().manager(), DataType.FLOAT32);
-        slot.swap(adapter, announcement.getVersion());
+        install(adapter, announcement.getVersion());
         swapped(previous, announcement.getVersion(), triggeredAt, target);
       } catch (AdapterWeightsException e) {
         refuse(announcement.getVersion(), e.failure().code(), e.getMessage());
       } catch (AdapterVerifier.RefusedException e) {
         refuse(announcement.getVersion(), e.reason().code(), e.getMessage());
       }
+    }
+  }
+
+  /** Swaps under the lock, so a state never shows a live version without its time. */
+  private void install(LoraAdapter adapter, long version) {
+    synchronized (lock) {
+      slot.swap(adapter, version);
+      wentLive.put(version, Instant.now());
     }
   }
 
