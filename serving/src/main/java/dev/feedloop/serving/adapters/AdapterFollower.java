@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,6 +88,11 @@ public final class AdapterFollower {
   // when each version last went live here (its swap completed), for freshness: version -> time;
   // the base model (0) has been live since the replica started
   private final Map<Long, Instant> wentLive = new HashMap<>(Map.of(0L, Instant.now()));
+  // versions first announced while this replica followed (not read at start), and when each first
+  // went live after that: the end of its way from the trainer to serving
+  private final Set<Long> announcedWhileFollowing = new HashSet<>();
+  private final Set<Long> seen = new HashSet<>();
+  private final Map<Long, Instant> firstLiveAfterAnnouncement = new HashMap<>();
   private LiveVersionRule.Decision decision =
       LiveVersionRule.decide(List.of(), List.of(), Set.of());
   private boolean caughtUp;
@@ -171,7 +177,8 @@ public final class AdapterFollower {
                 status,
                 refusal == null ? null : refusal[0],
                 refusal == null ? null : refusal[1],
-                wentLive.get(version)));
+                wentLive.get(version),
+                firstLiveAfterAnnouncement.get(version)));
       }
       Map<Long, String> refusedCodes = new HashMap<>();
       refused.forEach((version, refusal) -> refusedCodes.put(version, refusal[0]));
@@ -281,6 +288,9 @@ public final class AdapterFollower {
         if (announcement.getModelId().equals(settings.modelId())) {
           synchronized (lock) {
             announcements.put(announcement.getVersion(), announcement);
+            if (seen.add(announcement.getVersion()) && caughtUp) {
+              announcedWhileFollowing.add(announcement.getVersion());
+            }
             changedAtNanos = System.nanoTime();
           }
         }
@@ -342,7 +352,11 @@ public final class AdapterFollower {
   private void install(LoraAdapter adapter, long version) {
     synchronized (lock) {
       slot.swap(adapter, version);
-      wentLive.put(version, Instant.now());
+      Instant now = Instant.now();
+      wentLive.put(version, now);
+      if (announcedWhileFollowing.contains(version)) {
+        firstLiveAfterAnnouncement.putIfAbsent(version, now);
+      }
     }
   }
 
