@@ -39,7 +39,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * loop that went through Kafka (evaluations, trainer windows, feedback, dead letters, two adapters
  * published as the trainer publishes them); the page asks for the key, then shows the live version
  * and draws the satisfaction curve, takes in an evaluation published while it is open, and a pin
- * clicked on the page changes the live version on the page and in GET /v1/adapters.
+ * clicked on the page changes the live version on the page and in GET /v1/adapters; so do unpin and
+ * rollback.
  *
  * <p>Fails, never skips, where Chromium or chromedriver is missing.
  */
@@ -144,6 +145,19 @@ class ConsoleBrowserTest {
         Map<String, Object> adapters = replica.awaitLive(1, 1L);
         assertThat(ServingInstance.version(adapters, 1).get("status")).isEqualTo("live");
         assertThat(ServingInstance.version(adapters, 2).get("status")).isEqualTo("available");
+
+        // unpin: the newest goes live again; roll it back: the older one goes live
+        browser.await("unpin enabled", d -> d.findElement(By.id("unpin")).isEnabled());
+        page.findElement(By.id("unpin")).click();
+        browser.await("live version 2 again", d -> liveVersion(d).equals("2"));
+        replica.awaitLive(2, null);
+        browser.await("rollback enabled", d -> d.findElement(By.id("rollback")).isEnabled());
+        page.findElement(By.id("rollback")).click();
+        browser.await("live version 1 after the rollback", d -> liveVersion(d).equals("1"));
+        browser.await(
+            "v2 shown rolled back", d -> text(d, "adapters-table").contains("rolled back"));
+        adapters = replica.awaitLive(1, null);
+        assertThat(ServingInstance.version(adapters, 2).get("status")).isEqualTo("rolled_back");
       }
     }
   }
