@@ -3,6 +3,7 @@ package dev.feedloop.serving.access;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
 import java.net.URI;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -17,6 +18,16 @@ public final class ApiPaths {
 
   /** Everything below it that changes state needs an operator key. */
   private static final String ADAPTERS = "/v1/adapters";
+
+  /**
+   * The operator console's page and its static files are open (a browser cannot send a key when it
+   * navigates; they hold no data); its data, below {@link #CONSOLE_API}, needs an operator key.
+   */
+  private static final String CONSOLE = "/console";
+
+  private static final String CONSOLE_API = CONSOLE + "/api";
+  private static final List<String> CONSOLE_STATIC =
+      List.of(CONSOLE + "/assets/", CONSOLE + "/vendor/");
 
   public static final String CHAT_COMPLETIONS = "/v1/chat/completions";
 
@@ -35,11 +46,17 @@ public final class ApiPaths {
   }
 
   public static boolean isOpen(String path) {
-    return path.equals(HEALTH) || path.startsWith(HEALTH + "/");
+    return path.equals(HEALTH)
+        || path.startsWith(HEALTH + "/")
+        || path.equals(CONSOLE)
+        || CONSOLE_STATIC.stream().anyMatch(path::startsWith);
   }
 
+  /** Adapter actions, and everything the console's page reads (the loop's whole state). */
   public static boolean needsOperator(HttpRequest<?> request, String path) {
-    return !READS.contains(request.getMethod())
-        && (path.equals(ADAPTERS) || path.startsWith(ADAPTERS + "/"));
+    return (!READS.contains(request.getMethod())
+            && (path.equals(ADAPTERS) || path.startsWith(ADAPTERS + "/")))
+        || path.equals(CONSOLE_API)
+        || path.startsWith(CONSOLE_API + "/");
   }
 }

@@ -23,8 +23,10 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,6 +85,14 @@ public final class AdapterFollower {
   private final Map<Long, AdapterPublished> announcements = new TreeMap<>();
   private final List<AdapterCommand> commands = new ArrayList<>();
   private final Map<Long, String[]> refused = new TreeMap<>(); // version -> {code, detail}
+  // when each version last went live here (its swap completed), for freshness: version -> time;
+  // the base model (0) has been live since the replica started
+  private final Map<Long, Instant> wentLive = new HashMap<>(Map.of(0L, Instant.now()));
+  // versions first announced while this replica followed (not read at start), and when each first
+  // went live after that: the end of its way from the trainer to serving
+  private final Set<Long> announcedWhileFollowing = new HashSet<>();
+  private final Set<Long> seen = new HashSet<>();
+  private final Map<Long, Instant> firstLiveAfterAnnouncement = new HashMap<>();
   private LiveVersionRule.Decision decision =
       LiveVersionRule.decide(List.of(), List.of(), Set.of());
   private boolean caughtUp;
@@ -166,12 +176,15 @@ public final class AdapterFollower {
                 announcement,
                 status,
                 refusal == null ? null : refusal[0],
-                refusal == null ? null : refusal[1]));
+                refusal == null ? null : refusal[1],
+                wentLive.get(version),
+                firstLiveAfterAnnouncement.get(version)));
       }
       Map<Long, String> refusedCodes = new HashMap<>();
       refused.forEach((version, refusal) -> refusedCodes.put(version, refusal[0]));
       return new AdapterState(
           live,
+          wentLive.get(live),
           decision,
           caughtUp && live == decision.live(),
           List.copyOf(history),
@@ -275,6 +288,9 @@ public final class AdapterFollower {
         if (announcement.getModelId().equals(settings.modelId())) {
           synchronized (lock) {
             announcements.put(announcement.getVersion(), announcement);
+            if (seen.add(announcement.getVersion()) && caughtUp) {
+              announcedWhileFollowing.add(announcement.getVersion());
+            }
             changedAtNanos = System.nanoTime();
           }
         }
@@ -314,7 +330,7 @@ public final class AdapterFollower {
       }
       long previous = slot.version();
       if (target.live() == LiveVersionRule.BASE_MODEL) {
-        slot.swap(null, LiveVersionRule.BASE_MODEL);
+        install(null, LiveVersionRule.BASE_MODEL);
         swapped(previous, LiveVersionRule.BASE_MODEL, triggeredAt, target);
         continue;
       }
@@ -322,12 +338,24 @@ public final class AdapterFollower {
         byte[] weights = fetch(announcement);
         LoraAdapter adapter =
             verifier.verify(announcement, weights, model.model().manager(), DataType.FLOAT32);
-        slot.swap(adapter, announcement.getVersion());
+        install(adapter, announcement.getVersion());
         swapped(previous, announcement.getVersion(), triggeredAt, target);
       } catch (AdapterWeightsException e) {
         refuse(announcement.getVersion(), e.failure().code(), e.getMessage());
       } catch (AdapterVerifier.RefusedException e) {
         refuse(announcement.getVersion(), e.reason().code(), e.getMessage());
+      }
+    }
+  }
+
+  /** Swaps under the lock, so a state never shows a live version without its time. */
+  private void install(LoraAdapter adapter, long version) {
+    synchronized (lock) {
+      slot.swap(adapter, version);
+      Instant now = Instant.now();
+      wentLive.put(version, now);
+      if (announcedWhileFollowing.contains(version)) {
+        firstLiveAfterAnnouncement.putIfAbsent(version, now);
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.feedloop.serving.adapters;
 
 import dev.feedloop.schemas.AdapterCommand;
 import dev.feedloop.schemas.adapters.LiveVersionRule;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +11,8 @@ import java.util.Set;
  * One consistent view of the follower's knowledge, for the API and the operator actions.
  *
  * @param live the version requests get now (0: the base model)
+ * @param liveSince when {@code live} went live in this replica (its swap completed; the replica's
+ *     start for the base model)
  * @param decision what the live-version rule says should be live
  * @param ready whether both topics were read up to their end as of start and the decided version is
  *     installed
@@ -20,6 +23,7 @@ import java.util.Set;
  */
 public record AdapterState(
     long live,
+    Instant liveSince,
     LiveVersionRule.Decision decision,
     boolean ready,
     List<AdapterVersionView> history,

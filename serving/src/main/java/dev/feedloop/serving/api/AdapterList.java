@@ -6,12 +6,17 @@ import dev.feedloop.schemas.AdapterPublished;
 import dev.feedloop.serving.adapters.AdapterState;
 import dev.feedloop.serving.adapters.AdapterVersionView;
 import io.micronaut.serde.annotation.Serdeable;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 /**
- * GET /v1/adapters: the live version (0: the base model), the pinned version (null when none) and
- * every announced version with its metrics, parent, creation time and status here.
+ * GET /v1/adapters: the live version (0: the base model), the pinned version (null when none), when
+ * the live version went live here, and every announced version with its metrics, parent, creation
+ * time, status here and when it last went live here.
+ *
+ * <p>{@code created_at} is in epoch seconds (as OpenAI's {@code created}); {@code live_since} and
+ * {@code went_live_at} are epoch milliseconds, fine enough for a swap's share of freshness.
  */
 @Serdeable
 @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -20,12 +25,14 @@ public record AdapterList(
     String model,
     @JsonProperty("live_version") long liveVersion,
     @JsonProperty("pinned_version") Long pinnedVersion,
+    @JsonProperty("live_since") Long liveSince,
     boolean ready,
     List<Version> data) {
 
   /**
    * @param status live, available, refused or rolled_back
    * @param reason why it was refused (checksum, shapes, missing-chunk, ...), else null
+   * @param wentLiveAt when the version last went live in this replica (epoch ms), null if never
    */
   @Serdeable
   @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -42,7 +49,8 @@ public record AdapterList(
       int rank,
       double alpha,
       @JsonProperty("target_modules") List<String> targetModules,
-      Map<String, Double> metrics) {}
+      Map<String, Double> metrics,
+      @JsonProperty("went_live_at") Long wentLiveAt) {}
 
   public static AdapterList of(String model, AdapterState state) {
     return new AdapterList(
@@ -50,6 +58,7 @@ public record AdapterList(
         model,
         state.live(),
         state.decision().pinned(),
+        millis(state.liveSince()),
         state.ready(),
         state.history().stream().map(AdapterList::version).toList());
   }
@@ -69,6 +78,11 @@ public record AdapterList(
         a.getLora().getRank(),
         a.getLora().getAlpha(),
         List.copyOf(a.getLora().getTargetModules()),
-        Map.copyOf(a.getMetrics()));
+        Map.copyOf(a.getMetrics()),
+        millis(view.wentLiveAt()));
+  }
+
+  private static Long millis(Instant time) {
+    return time == null ? null : time.toEpochMilli();
   }
 }

@@ -68,8 +68,21 @@ class AdapterHotSwapTest {
         Map<String, Object> models = replica.get("/v1/models").body();
         assertThat(models.get("data").toString()).contains("tiny-chat:adapter-1");
 
+        long beforeSecondPublish = System.currentTimeMillis();
+        Map<String, Object> first = replica.awaitLive(1, null);
+        long v1WentLive = wentLiveAt(ServingInstance.version(first, 1));
+        assertThat(((Number) first.get("live_since")).longValue()).isEqualTo(v1WentLive);
+        assertThat(v1WentLive).isLessThanOrEqualTo(beforeSecondPublish);
+
         trainer.publish(2, AdapterPublishing.adapterBytes(config, 2));
         Map<String, Object> adapters = replica.awaitLive(2, null);
+        long v2WentLive = wentLiveAt(ServingInstance.version(adapters, 2));
+        // the swap completes after the publish, and the live version's time is the replica's
+        assertThat(v2WentLive)
+            .isGreaterThanOrEqualTo(beforeSecondPublish)
+            .isLessThanOrEqualTo(System.currentTimeMillis());
+        assertThat(((Number) adapters.get("live_since")).longValue()).isEqualTo(v2WentLive);
+        assertThat(wentLiveAt(ServingInstance.version(adapters, 1))).isEqualTo(v1WentLive);
         assertThat(chat(replica).get("adapter_version")).isEqualTo(2);
         Map<String, Object> v1 = ServingInstance.version(adapters, 1);
         Map<String, Object> v2 = ServingInstance.version(adapters, 2);
@@ -94,7 +107,9 @@ class AdapterHotSwapTest {
         Map<String, Object> pinned = replica.act("/v1/adapters/0/pin");
         assertThat(pinned.get("operator")).isEqualTo("local");
         assertThat(pinned.get("action")).isEqualTo("pin");
-        replica.awaitLive(0, 0L);
+        Map<String, Object> base = replica.awaitLive(0, 0L);
+        assertThat(((Number) base.get("live_since")).longValue())
+            .isGreaterThanOrEqualTo(v2WentLive);
         assertThat(chat(replica).get("adapter_version")).isNull();
         Reply rollbackWhilePinned = replica.post("/v1/adapters/rollback", Map.of());
         assertThat(rollbackWhilePinned.status()).isEqualTo(409);
@@ -126,6 +141,11 @@ class AdapterHotSwapTest {
       }
       ServingInstance.sleep(50);
     }
+  }
+
+  private static long wentLiveAt(Map<String, Object> version) {
+    assertThat(version.get("went_live_at")).as("went_live_at of %s", version).isNotNull();
+    return ((Number) version.get("went_live_at")).longValue();
   }
 
   @SuppressWarnings("unchecked")

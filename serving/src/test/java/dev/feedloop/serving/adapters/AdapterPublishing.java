@@ -84,9 +84,9 @@ public final class AdapterPublishing implements AutoCloseable {
   }
 
   /** What a trainer knows of the shipped tiny model: its config and base model fingerprint. */
-  record BaseModel(ModelConfig config, String fingerprint) {}
+  public record BaseModel(ModelConfig config, String fingerprint) {}
 
-  static BaseModel tinyChat() {
+  public static BaseModel tinyChat() {
     try (LanguageModel model = LanguageModel.load(Path.of("../models/tiny-chat"))) {
       return new BaseModel(model.model().config(), model.baseModelFingerprint());
     } catch (IOException e) {

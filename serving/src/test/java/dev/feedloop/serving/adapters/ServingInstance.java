@@ -17,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -29,27 +30,34 @@ public final class ServingInstance implements AutoCloseable {
   private final EmbeddedServer server;
   private final JsonMapper json;
   private final HttpClient http = HttpClient.newHttpClient();
+  private final String key;
 
-  private ServingInstance(EmbeddedServer server) {
+  private ServingInstance(EmbeddedServer server, String key) {
     this.server = server;
     this.json = server.getApplicationContext().getBean(JsonMapper.class);
+    this.key = key;
   }
 
   public static ServingInstance start(TopicNames topics) {
+    return start(topics, Map.of(), null);
+  }
+
+  /**
+   * A replica with more properties (e.g. keys); its calls send {@code key} as a Bearer token when
+   * not null.
+   */
+  public static ServingInstance start(
+      TopicNames topics, Map<String, Object> properties, String key) {
     String generations = topics.generations();
-    EmbeddedServer server =
-        ApplicationContext.run(
-            EmbeddedServer.class,
-            Map.of(
-                "micronaut.server.port",
-                -1,
-                "feedloop.kafka.bootstrap-servers",
-                SharedKafkaBroker.bootstrapServers(),
-                "feedloop.kafka.topic-prefix",
-                generations.substring(0, generations.length() - "generations".length()),
-                "feedloop.serving.model-dir",
-                "../models/tiny-chat"));
-    return new ServingInstance(server);
+    Map<String, Object> all = new HashMap<>(properties);
+    all.put("micronaut.server.port", -1);
+    all.put("feedloop.kafka.bootstrap-servers", SharedKafkaBroker.bootstrapServers());
+    all.put(
+        "feedloop.kafka.topic-prefix",
+        generations.substring(0, generations.length() - "generations".length()));
+    all.put("feedloop.serving.model-dir", "../models/tiny-chat");
+    EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, all);
+    return new ServingInstance(server, key);
   }
 
   ApplicationContext context() {
@@ -68,13 +76,13 @@ public final class ServingInstance implements AutoCloseable {
   public record Reply(int status, Map<String, Object> body) {}
 
   public Reply get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET().build());
+    return send(request(path).GET().build());
   }
 
   public Reply post(String path, Object body) {
     try {
       return send(
-          HttpRequest.newBuilder(uri(path))
+          request(path)
               .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
               .build());
@@ -90,7 +98,15 @@ public final class ServingInstance implements AutoCloseable {
     return reply.body();
   }
 
-  Map<String, Object> adapters() {
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path));
+    if (key != null) {
+      request.header("Authorization", "Bearer " + key);
+    }
+    return request;
+  }
+
+  public Map<String, Object> adapters() {
     return get("/v1/adapters").body();
   }
 
@@ -99,7 +115,7 @@ public final class ServingInstance implements AutoCloseable {
   }
 
   /** Polls GET /v1/adapters until {@code condition} holds; fails after {@link #WAIT}. */
-  Map<String, Object> awaitAdapters(String what, Predicate<Map<String, Object>> condition) {
+  public Map<String, Object> awaitAdapters(String what, Predicate<Map<String, Object>> condition) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     Map<String, Object> last = null;
     while (System.nanoTime() < deadline) {
@@ -112,7 +128,7 @@ public final class ServingInstance implements AutoCloseable {
     throw new AssertionError(what + " did not happen within " + WAIT + "; last seen " + last);
   }
 
-  Map<String, Object> awaitLive(long version, Long pinned) {
+  public Map<String, Object> awaitLive(long version, Long pinned) {
     return awaitAdapters(
         "live version " + version + ", pinned " + pinned,
         a ->
@@ -127,7 +143,7 @@ public final class ServingInstance implements AutoCloseable {
 
   /** The history entry of {@code version} in a GET /v1/adapters body. */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> version(Map<String, Object> adapters, long version) {
+  public static Map<String, Object> version(Map<String, Object> adapters, long version) {
     return ((List<Map<String, Object>>) adapters.get("data"))
         .stream()
             .filter(v -> ((Number) v.get("version")).longValue() == version)
@@ -136,7 +152,7 @@ public final class ServingInstance implements AutoCloseable {
   }
 
   String prometheus() {
-    HttpRequest request = HttpRequest.newBuilder(uri("/prometheus")).GET().build();
+    HttpRequest request = request("/prometheus").GET().build();
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
     } catch (IOException e) {
@@ -164,7 +180,7 @@ public final class ServingInstance implements AutoCloseable {
   }
 
   /** Where the replica listens, e.g. {@code http://127.0.0.1:41234}. */
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.getPort();
   }
 
