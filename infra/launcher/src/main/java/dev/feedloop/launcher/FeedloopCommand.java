@@ -58,7 +58,8 @@ public final class FeedloopCommand implements Callable<Integer> {
   @Option(
       names = "--runs-dir",
       defaultValue = "${env:FEEDLOOP_RUNS_DIR:-runs}",
-      description = "Where runs keep their reports and data (env FEEDLOOP_RUNS_DIR; default ${DEFAULT-VALUE})")
+      description =
+          "Where runs keep their reports and data (env FEEDLOOP_RUNS_DIR; default ${DEFAULT-VALUE})")
   Path runsDirectory;
 
   @Option(
@@ -150,6 +151,10 @@ public final class FeedloopCommand implements Callable<Integer> {
           out.printf(
               "serving: %s (OpenAI-compatible base URL; any OpenAI client works while this runs)%n",
               baseUrl);
+          out.printf(
+              "console: %s/console (the learning curve, adapters, windows, feedback; pin and"
+                  + " roll back)%n",
+              baseUrl.replaceAll("/v1$", ""));
           StatusPrinter status = StatusPrinter.on(out, STATUS_LINE_EVERY);
           OnlineTrainer trainer;
           try {

@@ -52,7 +52,8 @@ class FeedloopCommandTest {
     ExecutorService runner = Executors.newSingleThreadExecutor();
     Future<Integer> run =
         runner.submit(
-            () -> command.execute(
+            () ->
+                command.execute(
                     "--data-dir", dataDirectory.toString(), "--duration", "20s", "--no-users"));
     String baseUrl = awaitServingUrl(out, run);
     HttpResponse<String> answer = chat(baseUrl);

@@ -65,7 +65,15 @@ class LoopOptionsTest {
   @Test
   void theUsersGetThePreferenceMixAndSeedOfTheOptions() {
     var users =
-        parse("--preference", "no-name,brief", "--users", "5", "--seed", "9", "--mix", "thumbs=1")
+        parse(
+                "--preference",
+                "no-name,brief",
+                "--users",
+                "5",
+                "--seed",
+                "9",
+                "--mix",
+                "thumbs=1,choice=0,edit=0")
             .users("http://127.0.0.1:1/v1", null, Duration.ofMinutes(2));
     assertThat(users.users()).isEqualTo(5);
     assertThat(users.seed()).isEqualTo(9);

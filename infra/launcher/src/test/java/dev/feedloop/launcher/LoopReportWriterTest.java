@@ -2,6 +2,7 @@ package dev.feedloop.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.feedloop.schemas.EventSerde;
 import dev.feedloop.schemas.TrainerMetrics;
 import dev.feedloop.users.run.Freshness;
 import java.time.Duration;
@@ -12,6 +13,10 @@ import org.junit.jupiter.api.Test;
 
 class LoopReportWriterTest {
   private static final Instant COMMIT = Instant.parse("2026-12-02T12:00:00Z");
+
+  static {
+    EventSerde.of(TrainerMetrics.class); // the schemas' serde makes Avro trust the loop's events
+  }
 
   @Test
   void freshnessAddsTheSwapToEveryQuantileOfAnAcceptedWindowSeenLive() {
@@ -27,8 +32,7 @@ class LoopReportWriterTest {
                 "freshness/q95_ms", 30_000.0,
                 "freshness_ms", 1_000.0));
     TrainerMetrics refused = window(2, "refused", null, 40, Map.of("freshness/q50_ms", 5_000.0));
-    TrainerMetrics notSeenLive =
-        window(3, "accepted", 4L, 40, Map.of("freshness/q50_ms", 5_000.0));
+    TrainerMetrics notSeenLive = window(3, "accepted", 4L, 40, Map.of("freshness/q50_ms", 5_000.0));
 
     List<Freshness.Sample> samples =
         LoopReportWriter.freshness(
@@ -45,8 +49,7 @@ class LoopReportWriterTest {
 
   @Test
   void aVersionSeenLiveBeforeItsMetricsTimestampCountsNoSwap() {
-    TrainerMetrics accepted =
-        window(1, "accepted", 1L, 10, Map.of("freshness/q50_ms", 4_000.0));
+    TrainerMetrics accepted = window(1, "accepted", 1L, 10, Map.of("freshness/q50_ms", 4_000.0));
     List<Freshness.Sample> samples =
         LoopReportWriter.freshness(List.of(accepted), Map.of(1L, COMMIT.minusMillis(200)));
     assertThat(samples).extracting(Freshness.Sample::age).containsExactly(Duration.ofSeconds(4));

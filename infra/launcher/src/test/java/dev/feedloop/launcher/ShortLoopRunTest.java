@@ -10,7 +10,6 @@ import dev.feedloop.schemas.EventSerde;
 import dev.feedloop.users.run.RunReport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +63,8 @@ class ShortLoopRunTest {
 
     assertThat(exit).as(out.toString()).isZero();
     Path runDirectory = runs.resolve("short");
-    JsonNode summary = new ObjectMapper().readTree(runDirectory.resolve(RunReport.SUMMARY_JSON).toFile());
+    JsonNode summary =
+        new ObjectMapper().readTree(runDirectory.resolve(RunReport.SUMMARY_JSON).toFile());
     JsonNode curve = summary.path("curve");
     assertThat(curve.size()).as(out.toString()).isGreaterThanOrEqualTo(3);
     double base = summary.path("base").path("satisfaction").asDouble();
@@ -74,8 +74,7 @@ class ShortLoopRunTest {
     assertThat(best).as(out.toString()).isGreaterThanOrEqualTo(base + 0.1);
     assertThat(summary.path("adapters").path("published").asLong()).isPositive();
     assertThat(summary.path("feedback_by_kind").path("choice").asLong()).isPositive();
-    for (String file :
-        List.of(RunReport.CURVE_PNG, RunReport.CURVE_SVG, RunReport.REPORT_HTML)) {
+    for (String file : List.of(RunReport.CURVE_PNG, RunReport.CURVE_SVG, RunReport.REPORT_HTML)) {
       assertThat(runDirectory.resolve(file)).isNotEmptyFile();
     }
     assertThat(out.toString()).contains("Report: ").contains("feedback ").contains("windows ");
