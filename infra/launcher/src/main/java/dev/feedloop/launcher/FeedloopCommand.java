@@ -34,8 +34,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     subcommands = {
       ServeCommand.class,
+      StreamsCommand.class,
       TrainCommand.class,
       UsersCommand.class,
+      ModelSubcommand.class,
+      TrainerSubcommand.class,
       StreamsBenchmark.class,
       ServingBenchmark.class
     },
@@ -58,7 +61,8 @@ public final class FeedloopCommand implements Callable<Integer> {
   @Option(
       names = "--runs-dir",
       defaultValue = "${env:FEEDLOOP_RUNS_DIR:-runs}",
-      description = "Where runs keep their reports and data (env FEEDLOOP_RUNS_DIR; default ${DEFAULT-VALUE})")
+      description =
+          "Where runs keep their reports and data (env FEEDLOOP_RUNS_DIR; default ${DEFAULT-VALUE})")
   Path runsDirectory;
 
   @Option(

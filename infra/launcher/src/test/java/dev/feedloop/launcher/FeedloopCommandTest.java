@@ -52,7 +52,8 @@ class FeedloopCommandTest {
     ExecutorService runner = Executors.newSingleThreadExecutor();
     Future<Integer> run =
         runner.submit(
-            () -> command.execute(
+            () ->
+                command.execute(
                     "--data-dir", dataDirectory.toString(), "--duration", "20s", "--no-users"));
     String baseUrl = awaitServingUrl(out, run);
     HttpResponse<String> answer = chat(baseUrl);
@@ -108,7 +109,8 @@ class FeedloopCommandTest {
   @Test
   void trainExplainsItsSettings() {
     assertThat(help("train"))
-        .contains("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "FEEDLOOP_TRAINER_");
+        .contains(
+            "--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "FEEDLOOP_TRAINER_", "--device");
   }
 
   private static List<String> transactionalIds(Admin admin) throws Exception {
