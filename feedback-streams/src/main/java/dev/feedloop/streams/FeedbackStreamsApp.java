@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -35,14 +36,17 @@ public final class FeedbackStreamsApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final FeedbackStreamsMetrics metrics;
   private final ScheduledExecutorService metricsLog;
+  private final Consumer<String> metricsLines;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicReference<FeedbackStreamsMetrics.Snapshot> lastLogged =
       new AtomicReference<>(FeedbackStreamsMetrics.Snapshot.empty());
   private volatile long lastLoggedAt = System.currentTimeMillis();
 
-  private FeedbackStreamsApp(KafkaStreams streams, FeedbackStreamsMetrics metrics) {
+  private FeedbackStreamsApp(
+      KafkaStreams streams, FeedbackStreamsMetrics metrics, Consumer<String> metricsLines) {
     this.streams = streams;
     this.metrics = metrics;
+    this.metricsLines = metricsLines;
     this.metricsLog =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -58,6 +62,19 @@ public final class FeedbackStreamsApp implements AutoCloseable {
       TopicNames topics,
       StreamsSettings settings,
       MeterRegistry registry) {
+    return start(kafka, topics, settings, registry, log::info);
+  }
+
+  /**
+   * As above, the metrics line of each interval (and the last one, at close) going to {@code
+   * metricsLines} instead of the log: a command that runs only this app prints it as its output.
+   */
+  public static FeedbackStreamsApp start(
+      KafkaClientSettings kafka,
+      TopicNames topics,
+      StreamsSettings settings,
+      MeterRegistry registry,
+      Consumer<String> metricsLines) {
     int brokers;
     try (Admin admin = Admin.create(kafka.clientConfig())) {
       TopicBootstrap.ensureTopics(admin, TopicSpec.catalog(topics));
@@ -75,7 +92,7 @@ public final class FeedbackStreamsApp implements AutoCloseable {
     properties.putAll(settings.streamsConfig(kafka, brokers));
     KafkaStreams streams =
         new KafkaStreams(FeedbackTopology.build(topics, settings, metrics), properties);
-    FeedbackStreamsApp app = new FeedbackStreamsApp(streams, metrics);
+    FeedbackStreamsApp app = new FeedbackStreamsApp(streams, metrics, metricsLines);
     streams.setUncaughtExceptionHandler(
         exception -> {
           // bad input is dead-lettered; what arrives here is a bug or a lost cluster: stop rather
@@ -128,10 +145,15 @@ public final class FeedbackStreamsApp implements AutoCloseable {
     stopped.await();
   }
 
+  /** As {@link #awaitStopped()}, at most {@code timeout}; true once it stopped. */
+  public boolean awaitStopped(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   void logMetrics() {
     long now = System.currentTimeMillis();
     FeedbackStreamsMetrics.Snapshot current = metrics.snapshot();
-    log.info(current.describeSince(lastLogged.getAndSet(current), now - lastLoggedAt));
+    metricsLines.accept(current.describeSince(lastLogged.getAndSet(current), now - lastLoggedAt));
     lastLoggedAt = now;
   }
 

@@ -34,8 +34,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     subcommands = {
       ServeCommand.class,
+      StreamsCommand.class,
       TrainCommand.class,
       UsersCommand.class,
+      ModelSubcommand.class,
+      TrainerSubcommand.class,
       StreamsBenchmark.class,
       ServingBenchmark.class
     },

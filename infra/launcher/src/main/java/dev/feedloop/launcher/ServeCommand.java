@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs one serving replica, the OpenAI-compatible HTTP API, against an",
-      "existing Kafka cluster. Configured by serving's application.yml, which",
-      "environment variables override (serving/README.md lists them):",
+      "Runs one serving replica (the OpenAI-compatible HTTP API) against a cluster.",
+      "Replicas share nothing but Kafka: run several behind a load balancer.",
+      "Configured by serving's application.yml, which environment variables",
+      "override (serving/README.md lists them):",
       "  FEEDLOOP_SERVING_HOST, FEEDLOOP_SERVING_PORT, FEEDLOOP_MODEL_DIR,",
       "  FEEDLOOP_SERVING_API_KEYS, FEEDLOOP_SERVING_OPERATOR_KEYS,",
       "  FEEDLOOP_SERVING_MAX_*, FEEDLOOP_TOPIC_PREFIX.",

@@ -109,7 +109,8 @@ class FeedloopCommandTest {
   @Test
   void trainExplainsItsSettings() {
     assertThat(help("train"))
-        .contains("--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "FEEDLOOP_TRAINER_");
+        .contains(
+            "--bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS", "FEEDLOOP_TRAINER_", "--device");
   }
 
   private static List<String> transactionalIds(Admin admin) throws Exception {
