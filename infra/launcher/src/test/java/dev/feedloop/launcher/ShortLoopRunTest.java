@@ -57,9 +57,7 @@ class ShortLoopRunTest {
                 "--users",
                 "12",
                 "--evaluation-prompts",
-                "100",
-                "--window-records",
-                "32");
+                "100");
 
     assertThat(exit).as(out.toString()).isZero();
     Path runDirectory = runs.resolve("short");
