@@ -27,6 +27,7 @@ public final class EventSchemas {
           TrainerCheckpoint.class,
           TrainerStateChunk.class,
           TrainerState.class,
+          EvaluationCompleted.class,
           DeadLetter.class);
 
   private EventSchemas() {}

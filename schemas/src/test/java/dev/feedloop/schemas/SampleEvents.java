@@ -247,6 +247,28 @@ public final class SampleEvents {
         .build();
   }
 
+  public static EvaluationCompleted evaluation() {
+    return EvaluationCompleted.newBuilder()
+        .setModelId("tiny-chat")
+        .setRunId("run-20261202-1200")
+        .setSequence(3L)
+        .setAdapterVersion(7L)
+        .setPreference("athene,polite")
+        .setPrompts(200)
+        .setFailures(1)
+        .setTemperature(0.7)
+        .setTopP(1.0)
+        .setSatisfaction(0.655)
+        .setWellFormed(0.93)
+        .setStyle(0.7)
+        .setGreedySatisfaction(0.8)
+        .setGreedyWellFormed(0.95)
+        .setAdapterLiveAt(NOW.minusSeconds(40))
+        .setStartedAt(NOW.minusSeconds(30))
+        .setCompletedAt(NOW)
+        .build();
+  }
+
   /** One instance of each type listed in {@link EventSchemas#EVENT_TYPES}. */
   public static List<SpecificRecord> everyEvent() {
     return List.of(
@@ -261,6 +283,7 @@ public final class SampleEvents {
         trainerCheckpoint(),
         trainerStateChunk(),
         trainerState(),
+        evaluation(),
         deadLetter());
   }
 }
