@@ -176,9 +176,11 @@ public final class ConsoleFeed {
     long since = started.toEpochMilli() - consoleSettings.lookback().toMillis();
     Map<TopicPartition, Long> times = new HashMap<>();
     added.forEach(partition -> times.put(partition, since));
+    // the ends first: a record written between the two lookups is then at or after its end
+    // offset, so a partition with nothing in the lookback still starts before it
+    Map<TopicPartition, Long> ends = reader.endOffsets(added, METADATA_TIMEOUT);
     Map<TopicPartition, OffsetAndTimestamp> starts =
         reader.offsetsForTimes(times, METADATA_TIMEOUT);
-    Map<TopicPartition, Long> ends = reader.endOffsets(added, METADATA_TIMEOUT);
     for (TopicPartition partition : added) {
       OffsetAndTimestamp start = starts.get(partition);
       reader.seek(partition, start != null ? start.offset() : ends.get(partition));

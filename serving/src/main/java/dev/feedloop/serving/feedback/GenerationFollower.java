@@ -106,8 +106,10 @@ public final class GenerationFollower {
     long since = System.currentTimeMillis() - lookback.toMillis();
     Map<TopicPartition, Long> times = new HashMap<>();
     partitions.forEach(partition -> times.put(partition, since));
-    Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(times);
+    // the ends first: a record written between the two lookups is then at or after its end
+    // offset, so a partition with nothing in the lookback still starts before it
     Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+    Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(times);
     for (TopicPartition partition : partitions) {
       OffsetAndTimestamp start = starts.get(partition);
       consumer.seek(partition, start != null ? start.offset() : ends.get(partition));

@@ -78,14 +78,13 @@ final class TrainerWindows implements AutoCloseable {
       consumer.assign(partitions);
       Map<TopicPartition, Long> at = new HashMap<>();
       partitions.forEach(partition -> at.put(partition, since.toEpochMilli()));
+      // the ends first: a window committed between the two lookups is then at or after its end
+      // offset (seekToEnd would be evaluated later, past it)
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
       Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(at);
       for (TopicPartition partition : partitions) {
         OffsetAndTimestamp offset = offsets.get(partition);
-        if (offset == null) {
-          consumer.seekToEnd(List.of(partition));
-        } else {
-          consumer.seek(partition, offset.offset());
-        }
+        consumer.seek(partition, offset == null ? ends.get(partition) : offset.offset());
       }
       while (!closed) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
