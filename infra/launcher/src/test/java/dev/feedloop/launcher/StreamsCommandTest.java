@@ -65,25 +65,6 @@ class StreamsCommandTest {
             .setKind(FeedbackKind.CHOICE)
             .setReceivedAt(now.plusSeconds(1))
             .build();
-    // written before the instance starts: it reads its input from the beginning
-    try (KafkaProducer<byte[], byte[]> producer = producer()) {
-      EventSerde<GenerationLogged> generations = EventSerde.of(GenerationLogged.class);
-      for (GenerationLogged generation : List.of(chosen, rejected)) {
-        producer.send(
-            record(
-                topics.generations(),
-                generation.getGenerationId(),
-                generations.serialize(null, generation),
-                now));
-      }
-      producer.send(
-          record(
-              topics.feedback(),
-              choice.getGenerationId(),
-              EventSerde.of(FeedbackReceived.class).serialize(null, choice),
-              choice.getReceivedAt()));
-      producer.flush();
-    }
     Map<String, String> environment = new HashMap<>();
     environment.put("FEEDLOOP_TOPIC_PREFIX", prefix);
     environment.put("FEEDLOOP_STREAMS_METRICS_INTERVAL", "2s");
@@ -106,12 +87,34 @@ class StreamsCommandTest {
                     "--state-dir",
                     stateDirectory.toString(),
                     "--duration",
-                    "2m"));
+                    "5m"));
     List<PreferencePair> pairs;
     int exit;
     try {
+      // written once the instance has its partitions, so that every input partition has been
+      // fetched (a task waits for an unfetched empty partition's lag before it processes in
+      // timestamp order)
+      awaitRunning(out, run, Duration.ofSeconds(90));
+      try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        EventSerde<GenerationLogged> generations = EventSerde.of(GenerationLogged.class);
+        for (GenerationLogged generation : List.of(chosen, rejected)) {
+          producer.send(
+              record(
+                  topics.generations(),
+                  generation.getGenerationId(),
+                  generations.serialize(null, generation),
+                  now));
+        }
+        producer.send(
+            record(
+                topics.feedback(),
+                choice.getGenerationId(),
+                EventSerde.of(FeedbackReceived.class).serialize(null, choice),
+                choice.getReceivedAt()));
+        producer.flush();
+      }
       // committed output while it runs (a rebalance on a busy machine takes a while)
-      pairs = awaitPairs(topics.preferencePairs(), run, Duration.ofSeconds(70));
+      pairs = awaitPairs(topics.preferencePairs(), run, Duration.ofSeconds(120));
     } finally {
       streams.stop(); // what Ctrl-C does
       exit = run.get(60, TimeUnit.SECONDS);
@@ -252,6 +255,17 @@ class StreamsCommandTest {
       String topic, String key, byte[] value, Instant eventTime) {
     return new ProducerRecord<>(
         topic, null, eventTime.toEpochMilli(), key.getBytes(StandardCharsets.UTF_8), value);
+  }
+
+  /** Waits until the instance says it runs (or the command ended, or the timeout passed). */
+  private static void awaitRunning(StringWriter out, Future<Integer> run, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!out.toString().contains("feedback-streams: running")
+        && !run.isDone()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
   }
 
   /** Polls the topic until a pair is there, the command ended, or the timeout passed. */
