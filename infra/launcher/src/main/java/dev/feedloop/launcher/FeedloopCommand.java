@@ -44,10 +44,11 @@ import picocli.CommandLine.Spec;
     },
     version = "feedloop 0.1.0",
     description = {
-      "Runs the feedback loop locally: the embedded Kafka broker (or the cluster in KAFKA_BOOTSTRAP_SERVERS),",
-      "the loop's topics, the feedback-streams topology (FEEDLOOP_STREAMS_* settings) and serving,",
-      "the OpenAI-compatible HTTP API (FEEDLOOP_SERVING_* settings; its URL is printed), and the",
-      "online trainer (FEEDLOOP_TRAINER_* settings). Simulated users join as they land."
+      "Runs the whole feedback loop in one process and measures it: the embedded Kafka broker (or",
+      "the cluster in KAFKA_BOOTSTRAP_SERVERS), feedback-streams (FEEDLOOP_STREAMS_*), serving with",
+      "its OpenAI-compatible API and console (FEEDLOOP_SERVING_*; URLs printed), the online trainer",
+      "(FEEDLOOP_TRAINER_*) and simulated users; the live model is evaluated after each new adapter,",
+      "and the report goes to <runs-dir>/<run>/. Each component also runs alone (subcommands)."
     })
 public final class FeedloopCommand implements Callable<Integer> {
 
