@@ -219,18 +219,7 @@ public final class FeedloopCommand implements Callable<Integer> {
   private static LoopRun.Result runUsers(
       LoopRun loopRun, CountDownLatch closed, Consumer<LoopRun.Progress> progress)
       throws InterruptedException {
-    Thread hook =
-        new Thread(
-            () -> {
-              loopRun.stop();
-              try {
-                closed.await(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "feedloop-stop-users");
-    Runtime.getRuntime().addShutdownHook(hook);
+    Thread hook = addStopHook(loopRun::stop, closed, "feedloop-stop-users");
     try {
       return loopRun.run(progress);
     } finally {
@@ -272,23 +261,33 @@ public final class FeedloopCommand implements Callable<Integer> {
   }
 
   /**
-   * Waits for Ctrl-C / SIGTERM or the end of --duration. On a signal the JVM only waits for its
-   * shutdown hooks, so the hook holds the JVM until the caller has closed the components.
+   * A shutdown hook for Ctrl-C / SIGTERM: runs {@code onSignal}, then holds the JVM (which only
+   * waits for its hooks) until the caller has closed the components ({@code closed}), at most
+   * {@link #SHUTDOWN_TIMEOUT}. The caller removes it when it ends on its own.
    */
-  static void awaitStop(Duration duration, CountDownLatch closed) throws InterruptedException {
-    CountDownLatch stop = new CountDownLatch(1);
+  static Thread addStopHook(Runnable onSignal, CountDownLatch closed, String name) {
     Thread hook =
         new Thread(
             () -> {
-              stop.countDown();
+              onSignal.run();
               try {
                 closed.await(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
             },
-            "feedloop-stop");
+            name);
     Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /**
+   * Waits for Ctrl-C / SIGTERM or the end of --duration. On a signal the JVM only waits for its
+   * shutdown hooks, so the hook holds the JVM until the caller has closed the components.
+   */
+  static void awaitStop(Duration duration, CountDownLatch closed) throws InterruptedException {
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = addStopHook(stop::countDown, closed, "feedloop-stop");
     if (duration.isZero()) {
       stop.await();
     } else if (!stop.await(duration.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -48,8 +48,6 @@ final class StreamsCommand implements Callable<Integer> {
   /** How often the wait checks whether the instance stopped on its own. */
   private static final Duration POLL = Duration.ofMillis(200);
 
-  private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(90);
-
   @Mixin StandaloneOptions options;
 
   @Option(
@@ -148,18 +146,7 @@ final class StreamsCommand implements Callable<Integer> {
    */
   private boolean runUntilStopped(FeedbackStreamsApp app, CountDownLatch closed, PrintWriter out)
       throws InterruptedException {
-    Thread hook =
-        new Thread(
-            () -> {
-              stop.countDown();
-              try {
-                closed.await(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "feedloop-stop-streams");
-    Runtime.getRuntime().addShutdownHook(hook);
+    Thread hook = FeedloopCommand.addStopHook(stop::countDown, closed, "feedloop-stop-streams");
     boolean bounded = !options.duration.isZero();
     long deadline = System.nanoTime() + options.duration.toNanos();
     boolean announced = false;

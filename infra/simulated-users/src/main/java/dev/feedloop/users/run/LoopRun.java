@@ -9,7 +9,6 @@ import dev.feedloop.users.ServingClient;
 import dev.feedloop.users.SimulatedUsers;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -190,10 +189,5 @@ public final class LoopRun {
     } catch (ExecutionException e) {
       throw new IllegalStateException("the simulated users failed: " + e.getCause(), e.getCause());
     }
-  }
-
-  /** The points measured so far (for tests and status). */
-  List<CurveEntry> curveSoFar() {
-    return new ArrayList<>(curve);
   }
 }
